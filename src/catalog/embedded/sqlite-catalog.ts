@@ -1,0 +1,282 @@
+import Database from 'better-sqlite3';
+import { DuckMeshError, SqlState } from '../../common/errors.js';
+import type {
+  Catalog,
+  ColumnDef,
+  FileRecord,
+  NewTable,
+  SnapshotCommit,
+  SnapshotContents,
+  SnapshotInfo,
+  TableDef,
+} from '../types.js';
+
+interface TableRow {
+  table_id: number;
+  tenant: string;
+  schema_name: string;
+  table_name: string;
+  columns_json: string;
+  primary_key_json: string;
+  schema_version: number;
+  created_seq: number | null;
+  dropped_seq: number | null;
+}
+
+interface FileRow {
+  file_id: number;
+  tenant: string;
+  table_id: number;
+  path: string;
+  row_count: number;
+  byte_size: number;
+  checksum: string;
+  min_seq: number;
+  max_seq: number;
+  added_snapshot: number;
+  removed_snapshot: number | null;
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE tenants (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+   CREATE TABLE tables (
+     table_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     tenant TEXT NOT NULL,
+     schema_name TEXT NOT NULL,
+     table_name TEXT NOT NULL,
+     columns_json TEXT NOT NULL,
+     primary_key_json TEXT NOT NULL,
+     schema_version INTEGER NOT NULL DEFAULT 1,
+     created_seq INTEGER,
+     dropped_seq INTEGER,
+     reserved_at INTEGER NOT NULL
+   );
+   CREATE INDEX tables_by_name ON tables (tenant, schema_name, table_name);
+   CREATE TABLE snapshots (
+     snapshot_id INTEGER PRIMARY KEY,
+     watermark INTEGER NOT NULL,
+     committed_at INTEGER NOT NULL
+   );
+   CREATE INDEX snapshots_by_time ON snapshots (committed_at);
+   CREATE TABLE files (
+     file_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     tenant TEXT NOT NULL,
+     table_id INTEGER NOT NULL,
+     path TEXT NOT NULL UNIQUE,
+     row_count INTEGER NOT NULL,
+     byte_size INTEGER NOT NULL,
+     checksum TEXT NOT NULL,
+     min_seq INTEGER NOT NULL,
+     max_seq INTEGER NOT NULL,
+     added_snapshot INTEGER NOT NULL,
+     removed_snapshot INTEGER
+   );
+   CREATE INDEX files_by_table ON files (tenant, table_id, added_snapshot);
+   CREATE TABLE table_watermarks (
+     table_id INTEGER NOT NULL,
+     snapshot_id INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (table_id, snapshot_id)
+   );`,
+];
+
+/** The embedded catalog: SQLite (WAL, synchronous=FULL) in the data directory. */
+export class SqliteCatalog implements Catalog {
+  readonly backend = 'embedded';
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    MIGRATIONS.forEach((sql, i) => {
+      const version = i + 1;
+      if (applied.has(version)) return;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+      })();
+    });
+  }
+
+  async reserveTable(def: NewTable): Promise<number> {
+    const info = this.db
+      .prepare(
+        `INSERT INTO tables (tenant, schema_name, table_name, columns_json, primary_key_json, reserved_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(def.tenant, def.schema, def.name, JSON.stringify(def.columns), JSON.stringify(def.primaryKey), Date.now());
+    return Number(info.lastInsertRowid);
+  }
+
+  async markTableCreated(tableId: number, seq: number): Promise<void> {
+    this.db.prepare('UPDATE tables SET created_seq = ? WHERE table_id = ? AND created_seq IS NULL').run(seq, tableId);
+  }
+
+  async markTableDropped(tableId: number, seq: number): Promise<void> {
+    this.db.prepare('UPDATE tables SET dropped_seq = ? WHERE table_id = ? AND dropped_seq IS NULL').run(seq, tableId);
+  }
+
+  async liveTables(tenant: string): Promise<TableDef[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM tables WHERE tenant = ? AND created_seq IS NOT NULL AND dropped_seq IS NULL ORDER BY table_id')
+      .all(tenant) as TableRow[];
+    return rows.map(toTableDef);
+  }
+
+  async getTable(tableId: number): Promise<TableDef | null> {
+    const row = this.db.prepare('SELECT * FROM tables WHERE table_id = ?').get(tableId) as TableRow | undefined;
+    return row ? toTableDef(row) : null;
+  }
+
+  async ensureTenant(tenant: string): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)').run(tenant, Date.now());
+  }
+
+  async listTenants(): Promise<string[]> {
+    return (this.db.prepare('SELECT name FROM tenants ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  }
+
+  async latestSnapshot(): Promise<SnapshotInfo | null> {
+    const row = this.db
+      .prepare('SELECT snapshot_id AS snapshotId, watermark, committed_at AS committedAt FROM snapshots ORDER BY snapshot_id DESC LIMIT 1')
+      .get() as SnapshotInfo | undefined;
+    return row ?? null;
+  }
+
+  async getSnapshot(snapshotId: number): Promise<SnapshotInfo | null> {
+    const row = this.db
+      .prepare('SELECT snapshot_id AS snapshotId, watermark, committed_at AS committedAt FROM snapshots WHERE snapshot_id = ?')
+      .get(snapshotId) as SnapshotInfo | undefined;
+    return row ?? null;
+  }
+
+  async snapshotAsOf(atMs: number): Promise<SnapshotInfo | null> {
+    const row = this.db
+      .prepare(
+        `SELECT snapshot_id AS snapshotId, watermark, committed_at AS committedAt FROM snapshots
+         WHERE committed_at <= ? ORDER BY snapshot_id DESC LIMIT 1`,
+      )
+      .get(atMs) as SnapshotInfo | undefined;
+    return row ?? null;
+  }
+
+  async snapshotContents(tenant: string, snapshotId: number): Promise<SnapshotContents> {
+    const snapshot = await this.getSnapshot(snapshotId);
+    if (!snapshot) throw new DuckMeshError(SqlState.snapshotUnavailable, `snapshot ${snapshotId} does not exist`);
+    // Read both in one transaction so a concurrent publish cannot tear the view.
+    return this.db.transaction(() => {
+      const tables = (
+        this.db
+          .prepare(
+            `SELECT * FROM tables WHERE tenant = ? AND created_seq IS NOT NULL AND created_seq <= ?
+             AND (dropped_seq IS NULL OR dropped_seq > ?) ORDER BY table_id`,
+          )
+          .all(tenant, snapshot.watermark, snapshot.watermark) as TableRow[]
+      ).map(toTableDef);
+      const fileRows = this.db
+        .prepare(
+          `SELECT * FROM files WHERE tenant = ? AND added_snapshot <= ?
+           AND (removed_snapshot IS NULL OR removed_snapshot > ?) ORDER BY file_id`,
+        )
+        .all(tenant, snapshotId, snapshotId) as FileRow[];
+      const files = new Map<number, FileRecord[]>();
+      for (const t of tables) files.set(t.tableId, []);
+      for (const f of fileRows) files.get(f.table_id)?.push(toFileRecord(f));
+      return { snapshot, tables, files };
+    })();
+  }
+
+  async tableWatermark(tableId: number, snapshotId: number): Promise<number> {
+    const row = this.db
+      .prepare('SELECT max(seq) AS seq FROM table_watermarks WHERE table_id = ? AND snapshot_id <= ?')
+      .get(tableId, snapshotId) as { seq: number | null };
+    return row.seq ?? 0;
+  }
+
+  async publish(commit: SnapshotCommit): Promise<SnapshotInfo> {
+    const tx = this.db.transaction((): SnapshotInfo => {
+      const latest = this.db.prepare('SELECT max(snapshot_id) AS id, max(watermark) AS w FROM snapshots').get() as {
+        id: number | null;
+        w: number | null;
+      };
+      if ((latest.id ?? null) !== commit.parentSnapshotId) {
+        throw new DuckMeshError(
+          SqlState.internalError,
+          `snapshot publication rejected: expected parent ${commit.parentSnapshotId}, catalog is at ${latest.id}`,
+        );
+      }
+      if (commit.watermark < (latest.w ?? 0)) {
+        throw new DuckMeshError(SqlState.internalError, 'snapshot publication rejected: watermark would move backwards');
+      }
+      const snapshotId = (latest.id ?? 0) + 1;
+      const committedAt = Date.now();
+      this.db
+        .prepare('INSERT INTO snapshots (snapshot_id, watermark, committed_at) VALUES (?, ?, ?)')
+        .run(snapshotId, commit.watermark, committedAt);
+      const insertFile = this.db.prepare(
+        `INSERT INTO files (tenant, table_id, path, row_count, byte_size, checksum, min_seq, max_seq, added_snapshot)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const f of commit.addedFiles) {
+        insertFile.run(f.tenant, f.tableId, f.path, f.rowCount, f.byteSize, f.checksum, f.minSeq, f.maxSeq, snapshotId);
+      }
+      const removeFile = this.db.prepare('UPDATE files SET removed_snapshot = ? WHERE file_id = ? AND removed_snapshot IS NULL');
+      for (const id of commit.removedFileIds) removeFile.run(snapshotId, id);
+      const wm = this.db.prepare('INSERT INTO table_watermarks (table_id, snapshot_id, seq) VALUES (?, ?, ?)');
+      for (const t of commit.tableWatermarks) wm.run(t.tableId, snapshotId, t.seq);
+      return { snapshotId, watermark: commit.watermark, committedAt };
+    });
+    return tx();
+  }
+
+  async allFiles(): Promise<FileRecord[]> {
+    return (this.db.prepare('SELECT * FROM files ORDER BY file_id').all() as FileRow[]).map(toFileRecord);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toTableDef(r: TableRow): TableDef {
+  return {
+    tableId: r.table_id,
+    tenant: r.tenant,
+    schema: r.schema_name,
+    name: r.table_name,
+    columns: JSON.parse(r.columns_json) as ColumnDef[],
+    primaryKey: JSON.parse(r.primary_key_json) as string[],
+    schemaVersion: r.schema_version,
+    createdSeq: r.created_seq,
+    droppedSeq: r.dropped_seq,
+  };
+}
+
+function toFileRecord(f: FileRow): FileRecord {
+  return {
+    fileId: f.file_id,
+    tenant: f.tenant,
+    tableId: f.table_id,
+    path: f.path,
+    rowCount: f.row_count,
+    byteSize: f.byte_size,
+    checksum: f.checksum,
+    minSeq: f.min_seq,
+    maxSeq: f.max_seq,
+    addedSnapshot: f.added_snapshot,
+    removedSnapshot: f.removed_snapshot,
+  };
+}

@@ -1,0 +1,126 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/types.js';
+import type { DataLayout } from '../storage/layout.js';
+import { createSandboxedInstance, type SandboxLimits } from './sandbox.js';
+import { snapshotCatalogName, snapshotCatalogSql } from './snapshot-binding.js';
+
+interface BoundSnapshot {
+  snapshotId: number;
+  ready: Promise<void>;
+  pins: number;
+  lastUsed: number;
+}
+
+/**
+ * One tenant's query engine: a sandboxed DuckDB instance (memory/thread limits are per instance),
+ * an internal connection that builds snapshot catalogs, and one connection per client session.
+ */
+export class TenantEngine {
+  private internal: DuckDBConnection | null = null;
+  private readonly bound = new Map<number, BoundSnapshot>();
+  private newest = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly tenant: string,
+    private readonly instance: DuckDBInstance,
+    private readonly catalog: Catalog,
+    private readonly layout: DataLayout,
+    private readonly log: Logger,
+    private readonly keepSnapshots: number,
+  ) {}
+
+  static async create(
+    tenant: string,
+    catalog: Catalog,
+    layout: DataLayout,
+    limits: SandboxLimits,
+    log: Logger,
+  ): Promise<TenantEngine> {
+    layout.ensureTenant(tenant);
+    const instance = await createSandboxedInstance(layout.tenantDir(tenant), layout.tenantTempDir(tenant), limits);
+    const engine = new TenantEngine(tenant, instance, catalog, layout, log, 4);
+    engine.internal = await instance.connect();
+    return engine;
+  }
+
+  /** A fresh connection for one client session. */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  /**
+   * Makes snapshot `snapshotId` queryable (as catalog `snap_<id>`) and pins it until `release`.
+   * Concurrent callers for the same snapshot share one build.
+   */
+  async pin(snapshotId: number): Promise<string> {
+    let b = this.bound.get(snapshotId);
+    if (!b) {
+      b = { snapshotId, ready: this.serialize(() => this.build(snapshotId)), pins: 0, lastUsed: Date.now() };
+      this.bound.set(snapshotId, b);
+      if (snapshotId > this.newest) this.newest = snapshotId;
+    }
+    b.pins++;
+    b.lastUsed = Date.now();
+    try {
+      await b.ready;
+    } catch (err) {
+      b.pins--;
+      this.bound.delete(snapshotId);
+      throw err;
+    }
+    return snapshotCatalogName(snapshotId);
+  }
+
+  release(snapshotId: number): void {
+    const b = this.bound.get(snapshotId);
+    if (!b) return;
+    b.pins--;
+    this.evict();
+  }
+
+  /** DDL on the internal connection must not interleave (ATTACH then CREATE VIEW…). */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async build(snapshotId: number): Promise<void> {
+    const conn = this.internal!;
+    const contents = await this.catalog.snapshotContents(this.tenant, snapshotId);
+    const name = snapshotCatalogName(snapshotId);
+    await conn.run(`ATTACH ':memory:' AS ${name}`);
+    try {
+      for (const sql of snapshotCatalogSql(contents, this.layout)) await conn.run(sql);
+    } catch (err) {
+      await conn.run(`DETACH ${name}`).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Keeps the newest few snapshots bound; detaches older unpinned ones. */
+  private evict(): void {
+    if (this.bound.size <= this.keepSnapshots) return;
+    const candidates = [...this.bound.values()]
+      .filter((b) => b.pins === 0 && b.snapshotId !== this.newest)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    let excess = this.bound.size - this.keepSnapshots;
+    for (const b of candidates) {
+      if (excess-- <= 0) break;
+      this.bound.delete(b.snapshotId);
+      const name = snapshotCatalogName(b.snapshotId);
+      void this.serialize(async () => {
+        await b.ready.catch(() => undefined);
+        await this.internal!.run(`DETACH DATABASE IF EXISTS ${name}`);
+      }).catch((err) => this.log.warn({ err, snapshot: b.snapshotId }, 'detach failed'));
+    }
+  }
+
+  close(): void {
+    this.internal?.closeSync();
+    this.internal = null;
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,33 @@
+import type { Catalog, TableDef } from '../catalog/types.js';
+
+/**
+ * Live table definitions per tenant, for validating writes without a catalog round trip.
+ * DDL through this process invalidates the tenant's entry.
+ */
+export class SchemaCache {
+  private readonly byTenant = new Map<string, Promise<Map<string, TableDef>>>();
+
+  constructor(private readonly catalog: Catalog) {}
+
+  async lookup(tenant: string, schema: string, name: string): Promise<TableDef | undefined> {
+    return (await this.tables(tenant)).get(key(schema, name));
+  }
+
+  async tables(tenant: string): Promise<Map<string, TableDef>> {
+    let p = this.byTenant.get(tenant);
+    if (!p) {
+      p = this.catalog.liveTables(tenant).then((list) => new Map(list.map((t) => [key(t.schema, t.name), t])));
+      this.byTenant.set(tenant, p);
+      p.catch(() => this.byTenant.delete(tenant));
+    }
+    return p;
+  }
+
+  invalidate(tenant: string): void {
+    this.byTenant.delete(tenant);
+  }
+}
+
+function key(schema: string, name: string): string {
+  return schema + '\u0000' + name;
+}

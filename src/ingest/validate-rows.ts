@@ -1,0 +1,80 @@
+import { DuckMeshError, SqlState } from '../common/errors.js';
+import type { ColumnDef, TableDef } from '../catalog/types.js';
+import { columnTypeFromSql } from '../types/column-types.js';
+import { validatorFor } from '../types/validate.js';
+
+export type CellValue = { kind: 'value'; text: string | null } | { kind: 'default' };
+
+/**
+ * Per-table row validator: maps input columns onto the table, fills defaults, checks NOT NULL
+ * and canonicalizes every value. Errors name the row (1-based) and column.
+ */
+export class RowValidator {
+  private readonly validators: ((text: string) => string)[];
+  /** For each table column, the index in the input row, or -1 (use the default). */
+  private readonly sourceIndex: number[];
+
+  constructor(
+    readonly table: TableDef,
+    inputColumns: string[] | null,
+  ) {
+    this.validators = table.columns.map((c) => validatorFor(columnTypeFromSql(c.type)));
+    if (inputColumns === null) {
+      this.sourceIndex = table.columns.map((_, i) => i);
+    } else {
+      const seen = new Set<string>();
+      for (const name of inputColumns) {
+        if (!table.columns.some((c) => c.name === name)) {
+          throw new DuckMeshError(SqlState.undefinedColumn, `column "${name}" of relation "${table.name}" does not exist`);
+        }
+        if (seen.has(name)) throw new DuckMeshError(SqlState.duplicateColumn, `column "${name}" specified more than once`);
+        seen.add(name);
+      }
+      this.sourceIndex = table.columns.map((c) => inputColumns.indexOf(c.name));
+    }
+  }
+
+  get inputWidth(): number {
+    return this.sourceIndex.filter((i) => i >= 0).length;
+  }
+
+  /** Validates one input row (cells in input-column order); returns canonical values in table order. */
+  row(cells: CellValue[], rowNumber: number): (string | null)[] {
+    const width = this.inputWidth;
+    if (cells.length > width) {
+      throw new DuckMeshError(SqlState.syntaxError, 'INSERT has more expressions than target columns', {
+        detail: `row ${rowNumber} has ${cells.length} values for ${width} columns`,
+      });
+    }
+    const out = new Array<string | null>(this.table.columns.length);
+    for (let i = 0; i < this.table.columns.length; i++) {
+      const col = this.table.columns[i]!;
+      const src = this.sourceIndex[i]!;
+      const cell: CellValue = src >= 0 && src < cells.length ? cells[src]! : { kind: 'default' };
+      let text: string | null;
+      if (cell.kind === 'default') text = col.defaultValue;
+      else if (cell.text === null) text = null;
+      else text = this.convert(i, col, cell.text, rowNumber);
+      if (text === null && col.notNull) {
+        throw new DuckMeshError(
+          SqlState.notNullViolation,
+          `null value in column "${col.name}" of relation "${this.table.name}" violates not-null constraint`,
+          { detail: `row ${rowNumber}, column "${col.name}"` },
+        );
+      }
+      out[i] = text;
+    }
+    return out;
+  }
+
+  private convert(i: number, col: ColumnDef, text: string, rowNumber: number): string {
+    try {
+      return this.validators[i]!(text);
+    } catch (err) {
+      if (err instanceof DuckMeshError) {
+        throw new DuckMeshError(err.sqlstate, err.message, { detail: `row ${rowNumber}, column "${col.name}"` });
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import type { Logger } from 'pino';
+import { GroupCommitter } from '../bus/group-commit.js';
+import { SqliteBus } from '../bus/embedded/sqlite-bus.js';
+import type { IngestBus } from '../bus/types.js';
+import { SqliteCatalog } from '../catalog/embedded/sqlite-catalog.js';
+import type { Catalog } from '../catalog/types.js';
+import { DuckMeshError, SqlState } from '../common/errors.js';
+import type { Config } from '../config/schema.js';
+import { EngineRegistry } from '../engine/registry.js';
+import { SchemaCache } from '../ingest/schema-cache.js';
+import { IngestService } from '../ingest/service.js';
+import { Metrics } from '../observability/metrics.js';
+import { Session, type SessionContext } from '../session/session.js';
+import { initSqlParser } from '../sql/parser.js';
+import { DataLayout, TENANT_NAME } from '../storage/layout.js';
+import { DataDirLock } from '../storage/lock.js';
+import { ParquetWriter } from '../storage/parquet-writer.js';
+import { VisibilityTracker } from '../visibility/tracker.js';
+import { CommitWorker } from '../workers/commit-worker.js';
+
+/**
+ * The composition root of one DuckMesh process: opens the bus and catalog, starts the commit
+ * worker, and creates sessions. The wire server and HTTP API sit on top of it.
+ */
+export class DuckMeshNode {
+  readonly layout: DataLayout;
+  readonly metrics = new Metrics();
+  readonly tracker = new VisibilityTracker();
+  private lock: DataDirLock | null = null;
+  bus!: IngestBus;
+  catalog!: Catalog;
+  ingest!: IngestService;
+  engines!: EngineRegistry;
+  private worker: CommitWorker | null = null;
+  private writer: ParquetWriter | null = null;
+  private sessionCtx!: SessionContext;
+  private appendTimes: { seq: number; at: number }[] = [];
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+  ) {
+    this.layout = new DataLayout(config.dataDir);
+  }
+
+  async start(): Promise<void> {
+    await initSqlParser();
+    this.layout.ensureBase();
+    this.lock = new DataDirLock(this.layout.lockFile);
+    this.lock.acquire();
+    this.bus = new SqliteBus(this.layout.busFile);
+    this.catalog = new SqliteCatalog(this.layout.catalogFile);
+
+    let latest = await this.catalog.latestSnapshot();
+    if (!latest) {
+      latest = await this.catalog.publish({ parentSnapshotId: null, watermark: 0, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    }
+    this.tracker.publish(latest);
+
+    const committer = new GroupCommitter(this.bus, {
+      maxBatchRecords: 8192,
+      onBatch: (records) => this.metrics.busBatch.observe(records),
+    });
+    this.ingest = new IngestService(
+      this.catalog,
+      committer,
+      new SchemaCache(this.catalog),
+      {
+        rowsPerEntry: this.config.limits.rowsPerBusEntry,
+        maxRowsPerWrite: this.config.limits.maxRowsPerWrite,
+        maxBytesPerWrite: this.config.limits.maxBytesPerWrite,
+      },
+      {
+        onWrite: (tenant, rows, bytes, ackMs) => {
+          this.metrics.ingestRows.inc({ tenant }, rows);
+          this.metrics.ingestBytes.inc({ tenant }, bytes);
+          this.metrics.ackLatency.observe(ackMs / 1000);
+        },
+      },
+    );
+    this.bus.onAppend((head) => {
+      this.metrics.busHead.set(head);
+      this.appendTimes.push({ seq: head, at: Date.now() });
+    });
+
+    this.engines = new EngineRegistry(
+      this.catalog,
+      this.layout,
+      {
+        threads: this.config.engine.threadsPerTenant,
+        memoryLimit: this.config.engine.memoryLimitPerTenant,
+        maxTempDirectorySize: this.config.engine.maxTempDirectorySize,
+      },
+      this.log,
+    );
+    this.sessionCtx = {
+      catalog: this.catalog,
+      ingest: this.ingest,
+      tracker: this.tracker,
+      engines: this.engines,
+      log: this.log,
+      onQuery: (tenant, kind, ms, ok) =>
+        this.metrics.queryLatency.observe({ tenant, class: kind, outcome: ok ? 'ok' : 'error' }, ms / 1000),
+      onVisibilityTimeout: (tenant) => this.metrics.visibilityTimeouts.inc({ tenant }),
+    };
+
+    this.writer = new ParquetWriter(this.layout, { threads: 1, memoryLimit: '512MB' });
+    this.worker = new CommitWorker(
+      this.bus,
+      this.catalog,
+      this.writer,
+      this.layout,
+      this.log.child({ role: 'commit-worker' }),
+      {
+        maxEntries: this.config.worker.maxEntriesPerCommit,
+        maxBytes: this.config.worker.maxBytesPerCommit,
+        idleRecheckMs: this.config.worker.idleRecheckMs,
+        retryDelayMs: this.config.worker.retryDelayMs,
+      },
+      (stats) => {
+        this.metrics.commitLatency.observe(stats.ms / 1000);
+        this.metrics.snapshotId.set(stats.snapshot.snapshotId);
+        this.metrics.watermark.set(stats.snapshot.watermark);
+        this.observeVisibleLatency(stats.snapshot.watermark);
+        this.tracker.publish(stats.snapshot);
+        void this.bus.head().then((h) => this.metrics.busLag.set(h - stats.snapshot.watermark));
+      },
+    );
+    this.worker.start();
+    this.log.info({ dataDir: this.layout.root, snapshot: latest.snapshotId, watermark: latest.watermark }, 'node started');
+  }
+
+  private observeVisibleLatency(watermark: number): void {
+    const now = Date.now();
+    let i = 0;
+    while (i < this.appendTimes.length && this.appendTimes[i]!.seq <= watermark) {
+      this.metrics.writeToVisible.observe((now - this.appendTimes[i]!.at) / 1000);
+      i++;
+    }
+    if (i > 0) this.appendTimes.splice(0, i);
+  }
+
+  /** Opens a session for a tenant (database name); unknown tenants are created on first use. */
+  async openSession(tenant: string, user: string): Promise<Session> {
+    if (!TENANT_NAME.test(tenant)) {
+      throw new DuckMeshError(SqlState.invalidCatalogName, `database "${tenant}" does not exist`, {
+        severity: 'FATAL',
+        hint: 'Database (tenant) names are lowercase letters, digits and underscores.',
+      });
+    }
+    await this.catalog.ensureTenant(tenant);
+    return new Session(this.sessionCtx, tenant, user);
+  }
+
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    const probe = async (name: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+        checks[name] = 'ok';
+      } catch (err) {
+        checks[name] = (err as Error).message;
+      }
+    };
+    await probe('bus', () => this.bus.ping());
+    await probe('catalog', () => this.catalog.ping());
+    checks['worker'] = this.worker ? 'running' : 'stopped';
+    return { ready: Object.values(checks).every((v) => v === 'ok' || v === 'running'), checks };
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+    this.tracker.close();
+    await this.engines?.closeAll();
+    this.writer?.close();
+    await this.bus?.close();
+    await this.catalog?.close();
+    this.lock?.release();
+    this.log.info('node stopped');
+  }
+}

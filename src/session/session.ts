@@ -1,0 +1,620 @@
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import { DuckMeshError, SqlState } from '../common/errors.js';
+import { quoteIdent } from '../common/sql-text.js';
+import type { Catalog, SnapshotInfo } from '../catalog/types.js';
+import { mapDuckDbError } from '../engine/errors.js';
+import type { EngineRegistry } from '../engine/registry.js';
+import type { TenantEngine } from '../engine/tenant-engine.js';
+import type { IngestService, PendingWrite } from '../ingest/service.js';
+import type { Receipt } from '../ingest/receipt.js';
+import { classifyWithDuckDb } from '../sql/duckdb-fallback.js';
+import { assertSafeQuery } from '../sql/guard.js';
+import { classifyStatement } from '../sql/classify.js';
+import { parseSql, type ParsedStatement } from '../sql/parser.js';
+import type { Statement } from '../sql/statements.js';
+import { decodeToken, encodeToken } from '../visibility/token.js';
+import type { VisibilityTracker } from '../visibility/tracker.js';
+import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
+import { staticSource, textFields, type ExecResult, type FieldDesc, type RowSource } from './results.js';
+import { displayName, SessionSettings } from './settings.js';
+import { WriteHandler } from './write-handler.js';
+
+export interface SessionContext {
+  catalog: Catalog;
+  ingest: IngestService;
+  tracker: VisibilityTracker;
+  engines: EngineRegistry;
+  log: Logger;
+  onQuery?: (tenant: string, kind: string, ms: number, ok: boolean) => void;
+  onVisibilityTimeout?: (tenant: string) => void;
+}
+
+export type TxStatus = 'I' | 'T' | 'E';
+
+/** A statement prepared through the extended protocol (or PREPARE). */
+export interface PreparedQuery {
+  sql: string;
+  stmt: Statement | null;
+  /** Parameter type OIDs as the client sent them (0 = infer). */
+  declaredOids: number[];
+  /** Inferred for Describe: one OID per parameter. */
+  paramOids: number[];
+  /** Result columns, null when the statement returns no rows. */
+  fields: FieldDesc[] | null;
+  /** DuckDB statement and the snapshot it was prepared on (SELECTs only). */
+  duck: { snapshotId: number; prepared: DuckDBPreparedStatement } | null;
+}
+
+/** What the session needs to tell the client after a statement (ParameterStatus changes). */
+export type StatusReporter = (name: string, value: string) => void;
+
+/**
+ * A client session: settings, transaction state, visibility bookkeeping, and statement execution.
+ * Protocol-agnostic: the Postgres wire layer and the HTTP query API both drive it.
+ */
+export class Session {
+  readonly settings = new SessionSettings();
+  private txStatus: TxStatus = 'I';
+  /** Snapshot pinned by the first read of a transaction. */
+  private txSnapshot: SnapshotInfo | null = null;
+  private txWrites: PendingWrite[] = [];
+  private lastWriteSeq = 0;
+  private connPromise: Promise<DuckDBConnection> | null = null;
+  private usedCatalog: string | null = null;
+  private engine: TenantEngine | null = null;
+  private running: { conn: DuckDBConnection; reason: 'user' | 'timeout' | null } | null = null;
+  readonly writes: WriteHandler;
+  report: StatusReporter = () => undefined;
+
+  constructor(
+    readonly ctx: SessionContext,
+    readonly tenant: string,
+    readonly user: string,
+  ) {
+    this.settings.set('session_authorization', user, { internal: true });
+    this.writes = new WriteHandler(this);
+  }
+
+  get transactionStatus(): TxStatus {
+    return this.txStatus;
+  }
+
+  get inTransaction(): boolean {
+    return this.txStatus !== 'I';
+  }
+
+  async tenantEngine(): Promise<TenantEngine> {
+    if (!this.engine) this.engine = await this.ctx.engines.get(this.tenant);
+    return this.engine;
+  }
+
+  private connection(): Promise<DuckDBConnection> {
+    if (!this.connPromise) {
+      this.connPromise = this.tenantEngine().then((e) => e.connect());
+      this.connPromise.catch(() => (this.connPromise = null));
+    }
+    return this.connPromise;
+  }
+
+  /** Parses a simple-query string into statements (DuckDB-dialect SELECTs come back unclassified). */
+  parse(sql: string): { parsed: ParsedStatement | null; text: string }[] {
+    try {
+      return parseSql(sql).map((p) => ({ parsed: p, text: p.text }));
+    } catch (err) {
+      // libpg-query cannot parse DuckDB-only syntax (GROUP BY ALL, EXCLUDE, QUALIFY…): hand the
+      // whole string to the DuckDB fallback, which accepts only a single verified SELECT.
+      if (err instanceof DuckMeshError && err.sqlstate === SqlState.syntaxError) return [{ parsed: null, text: sql }];
+      throw err;
+    }
+  }
+
+  /** Executes one statement of a simple query. `parsed` null = DuckDB-dialect fallback. */
+  async execute(parsed: ParsedStatement | null, text: string, params: (string | null)[] = []): Promise<ExecResult> {
+    const started = performance.now();
+    let kind = 'other';
+    try {
+      let stmt: Statement;
+      if (parsed) stmt = classifyStatement(parsed);
+      else {
+        const conn = await this.bindForRead();
+        stmt = await classifyWithDuckDb(text, conn.conn);
+        conn.release();
+      }
+      kind = stmt.kind;
+      this.checkTransactionState(stmt);
+      const result = await this.dispatch(stmt, parsed, params);
+      this.ctx.onQuery?.(this.tenant, kind, performance.now() - started, true);
+      return result;
+    } catch (err) {
+      this.ctx.onQuery?.(this.tenant, kind, performance.now() - started, false);
+      if (this.txStatus === 'T') this.txStatus = 'E';
+      throw err;
+    }
+  }
+
+  private checkTransactionState(stmt: Statement): void {
+    if (this.txStatus !== 'E') return;
+    if (stmt.kind === 'transaction' && (stmt.action === 'commit' || stmt.action === 'rollback')) return;
+    throw new DuckMeshError(
+      SqlState.inFailedTransaction,
+      'current transaction is aborted, commands ignored until end of transaction block',
+    );
+  }
+
+  private async dispatch(stmt: Statement, parsed: ParsedStatement | null, params: (string | null)[]): Promise<ExecResult> {
+    switch (stmt.kind) {
+      case 'select':
+        if (parsed) assertSafeQuery(parsed.ast);
+        return this.select(stmt.text, params);
+      case 'insert':
+        return this.writes.insert(stmt, params);
+      case 'createTable':
+        return this.writes.createTable(stmt);
+      case 'dropTable':
+        return this.writes.dropTable(stmt);
+      case 'set':
+        return this.set(stmt.name, stmt.value, stmt.local);
+      case 'reset':
+        if (stmt.name === 'all') {
+          this.settings.resetAll();
+          return { kind: 'command', tag: 'RESET' };
+        }
+        this.set(stmt.name, null, false);
+        return { kind: 'command', tag: 'RESET' };
+      case 'setTransaction':
+        return { kind: 'command', tag: 'SET' };
+      case 'show':
+        return this.show(stmt.name);
+      case 'transaction':
+        return this.transaction(stmt.action, stmt.readOnly === true);
+      case 'discard':
+        if (stmt.target === 'all') {
+          if (this.inTransaction) {
+            throw new DuckMeshError(SqlState.activeSqlTransaction, 'DISCARD ALL cannot run inside a transaction block');
+          }
+          this.settings.resetAll();
+        }
+        return { kind: 'command', tag: stmt.target === 'all' ? 'DISCARD ALL' : `DISCARD ${stmt.target.toUpperCase()}` };
+      case 'unlisten':
+        return { kind: 'command', tag: 'UNLISTEN' };
+      case 'checkpoint':
+        return { kind: 'command', tag: 'CHECKPOINT' };
+      case 'vacuum':
+        return { kind: 'command', tag: 'VACUUM' };
+      case 'analyze':
+        return { kind: 'command', tag: 'ANALYZE' };
+      case 'unsupported':
+        throw new DuckMeshError(SqlState.featureNotSupported, `${stmt.tag} is not supported by DuckMesh`);
+      default:
+        throw new DuckMeshError(
+          SqlState.featureNotSupported,
+          `${describeKind(stmt.kind)} is not supported by DuckMesh yet`,
+        );
+    }
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  private set(name: string, value: string | null, local: boolean): ExecResult {
+    const n = name.toLowerCase();
+    if (n === 'duckmesh.min_visibility_token' && value) decodeToken(value);
+    if (n === 'duckmesh.snapshot_id' && value && !/^\d+$/.test(value.trim())) {
+      throw new DuckMeshError(SqlState.invalidParameterValue, `invalid value for parameter "duckmesh.snapshot_id": "${value}"`);
+    }
+    if (n === 'duckmesh.as_of' && value && Number.isNaN(Date.parse(value))) {
+      throw new DuckMeshError(SqlState.invalidParameterValue, `invalid value for parameter "duckmesh.as_of": "${value}"`);
+    }
+    const v = this.settings.set(n, value, { local: local && this.inTransaction });
+    if (this.settings.isReported(n)) this.report(displayName(n), v);
+    return { kind: 'command', tag: value === null ? 'RESET' : 'SET' };
+  }
+
+  private show(name: string): ExecResult {
+    const n = name.toLowerCase();
+    if (n === 'all') {
+      const rows = this.settings.all().map((r) => [r.name, r.value, r.description]);
+      return { kind: 'rows', fields: textFields(['name', 'setting', 'description']), source: staticSource(rows), tag: 'SHOW' };
+    }
+    const value = this.settings.get(n);
+    return { kind: 'rows', fields: textFields([displayName(n)]), source: staticSource([[value]]), tag: 'SHOW' };
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  private async transaction(action: string, readOnly: boolean): Promise<ExecResult> {
+    switch (action) {
+      case 'begin':
+        if (this.inTransaction) {
+          // Postgres answers with a WARNING and stays in the transaction.
+          return { kind: 'command', tag: 'BEGIN' };
+        }
+        this.txStatus = 'T';
+        this.txSnapshot = null;
+        this.txWrites = [];
+        this.settings.beginTransaction();
+        this.settings.set('transaction_read_only', readOnly ? 'on' : 'off', { internal: true });
+        return { kind: 'command', tag: 'BEGIN' };
+      case 'commit': {
+        const failed = this.txStatus === 'E';
+        const writes = this.txWrites;
+        this.endTransaction();
+        if (failed) return { kind: 'command', tag: 'ROLLBACK' };
+        if (writes.length > 0) await this.writes.commitBuffered(writes);
+        return { kind: 'command', tag: 'COMMIT' };
+      }
+      case 'rollback':
+        this.endTransaction();
+        return { kind: 'command', tag: 'ROLLBACK' };
+      default:
+        throw new DuckMeshError(SqlState.featureNotSupported, `${action.toUpperCase()} is not supported by DuckMesh yet`);
+    }
+  }
+
+  private endTransaction(): void {
+    this.txStatus = 'I';
+    this.txSnapshot = null;
+    this.txWrites = [];
+    this.settings.endTransaction();
+    this.settings.set('transaction_read_only', 'off', { internal: true });
+  }
+
+  /** Inside a transaction, writes are buffered and appended atomically at COMMIT. */
+  bufferWrite(w: PendingWrite): boolean {
+    if (!this.inTransaction) return false;
+    if (this.settings.get('transaction_read_only') === 'on') {
+      throw new DuckMeshError(SqlState.readOnlySqlTransaction, 'cannot execute INSERT in a read-only transaction');
+    }
+    this.txWrites.push(w);
+    return true;
+  }
+
+  /** Bookkeeping after a write became durable: token, read-your-writes, optional wait. */
+  async afterWrite(receipt: Receipt): Promise<void> {
+    this.lastWriteSeq = Math.max(this.lastWriteSeq, receipt.lastSeq);
+    this.settings.set('duckmesh.last_visibility_token', receipt.token, { internal: true });
+    this.report('duckmesh.last_visibility_token', receipt.token);
+    if (this.settings.get('duckmesh.wait_for_visibility') === 'on') {
+      await this.waitVisible(receipt.lastSeq);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private visibilityTimeoutMs(): number {
+    return Number(this.settings.get('duckmesh.visibility_timeout'));
+  }
+
+  private async waitVisible(seq: number): Promise<SnapshotInfo> {
+    try {
+      return await this.ctx.tracker.waitFor(seq, this.visibilityTimeoutMs());
+    } catch (err) {
+      if (err instanceof DuckMeshError && err.sqlstate === SqlState.visibilityTimeout) this.ctx.onVisibilityTimeout?.(this.tenant);
+      throw err;
+    }
+  }
+
+  /** Picks the snapshot a read runs on (DESIGN §5). */
+  async chooseSnapshot(): Promise<SnapshotInfo> {
+    if (this.txSnapshot) return this.txSnapshot;
+    let snap: SnapshotInfo;
+    const explicitId = this.settings.get('duckmesh.snapshot_id');
+    const asOf = this.settings.get('duckmesh.as_of');
+    if (explicitId) {
+      const s = await this.ctx.catalog.getSnapshot(Number(explicitId));
+      if (!s) {
+        const latest = this.ctx.tracker.latest();
+        throw new DuckMeshError(
+          SqlState.snapshotUnavailable,
+          `snapshot ${explicitId} is not available (newest snapshot is ${latest?.snapshotId ?? 0})`,
+        );
+      }
+      snap = s;
+    } else if (asOf) {
+      const at = Date.parse(asOf);
+      if (at > Date.now()) throw new DuckMeshError(SqlState.snapshotUnavailable, `duckmesh.as_of ${asOf} is in the future`);
+      const s = await this.ctx.catalog.snapshotAsOf(at);
+      if (!s) throw new DuckMeshError(SqlState.snapshotUnavailable, `no snapshot exists at or before ${asOf}`);
+      snap = s;
+    } else {
+      let need = 0;
+      const token = this.settings.get('duckmesh.min_visibility_token');
+      if (token) need = decodeToken(token);
+      if (this.settings.get('duckmesh.read_your_writes') === 'on') need = Math.max(need, this.lastWriteSeq);
+      snap = await this.waitVisible(need);
+    }
+    if (this.inTransaction) this.txSnapshot = snap;
+    return snap;
+  }
+
+  /** Binds the session's DuckDB connection to the chosen snapshot; caller must `release`. */
+  async bindForRead(): Promise<{ conn: DuckDBConnection; snapshot: SnapshotInfo; release: () => void }> {
+    const snapshot = await this.chooseSnapshot();
+    const engine = await this.tenantEngine();
+    const conn = await this.connection();
+    const catalogName = await engine.pin(snapshot.snapshotId);
+    try {
+      const target = `${catalogName}.${this.defaultSchema()}`;
+      if (this.usedCatalog !== target) {
+        await conn.run(`USE ${quoteIdent(catalogName)}.${quoteIdent(this.defaultSchema())}`);
+        this.usedCatalog = target;
+      }
+    } catch (err) {
+      engine.release(snapshot.snapshotId);
+      this.usedCatalog = null;
+      throw mapDuckDbError(err);
+    }
+    this.settings.set('duckmesh.last_snapshot_id', String(snapshot.snapshotId), { internal: true });
+    let released = false;
+    return {
+      conn,
+      snapshot,
+      release: () => {
+        if (released) return;
+        released = true;
+        engine.release(snapshot.snapshotId);
+      },
+    };
+  }
+
+  private defaultSchema(): string {
+    // "$user" never names a DuckMesh schema; the first plain entry wins (public by default).
+    for (const part of this.settings.get('search_path').split(',')) {
+      const s = part.trim().replace(/^"(.*)"$/, '$1');
+      if (s && s !== '$user' && s !== 'pg_catalog') return s;
+    }
+    return 'public';
+  }
+
+  private async select(sql: string, params: (string | null)[]): Promise<ExecResult> {
+    const bound = await this.bindForRead();
+    try {
+      const result = await this.runStreaming(bound.conn, async (conn) => {
+        if (params.length === 0) return conn.stream(sql);
+        const prepared = await conn.prepare(sql);
+        bindParams(prepared, params, []);
+        return prepared.stream();
+      });
+      return this.rowsResult(result, bound.release, bound.snapshot.snapshotId);
+    } catch (err) {
+      bound.release();
+      throw err;
+    }
+  }
+
+  /** Runs a prepared SELECT (extended protocol). Re-prepares when the snapshot moved. */
+  async executePrepared(p: PreparedQuery, params: (string | null)[]): Promise<ExecResult> {
+    if (!p.stmt) throw new DuckMeshError(SqlState.syntaxError, 'empty statement');
+    if (p.stmt.kind !== 'select') {
+      this.checkTransactionState(p.stmt);
+      try {
+        return await this.dispatch(p.stmt, null, params);
+      } catch (err) {
+        if (this.txStatus === 'T') this.txStatus = 'E';
+        throw err;
+      }
+    }
+    this.checkTransactionState(p.stmt);
+    const started = performance.now();
+    const bound = await this.bindForRead();
+    try {
+      const result = await this.runStreaming(bound.conn, async (conn) => {
+        if (!p.duck || p.duck.snapshotId !== bound.snapshot.snapshotId) {
+          p.duck?.prepared.destroySync();
+          p.duck = { snapshotId: bound.snapshot.snapshotId, prepared: await conn.prepare(p.stmt!.kind === 'select' ? p.stmt.text : p.sql) };
+        }
+        p.duck.prepared.clearBindings();
+        bindParams(p.duck.prepared, params, p.declaredOids);
+        return p.duck.prepared.stream();
+      });
+      this.ctx.onQuery?.(this.tenant, 'select', performance.now() - started, true);
+      return this.rowsResult(result, bound.release, bound.snapshot.snapshotId);
+    } catch (err) {
+      bound.release();
+      this.ctx.onQuery?.(this.tenant, 'select', performance.now() - started, false);
+      if (this.txStatus === 'T') this.txStatus = 'E';
+      throw err;
+    }
+  }
+
+  /** Prepares a statement for the extended protocol: classification, parameter and result types. */
+  async prepare(sql: string, declaredOids: number[]): Promise<PreparedQuery> {
+    const parts = this.parse(sql);
+    if (parts.length > 1) {
+      throw new DuckMeshError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');
+    }
+    const p: PreparedQuery = { sql, stmt: null, declaredOids, paramOids: [...declaredOids], fields: null, duck: null };
+    if (parts.length === 0) return p;
+    const { parsed, text } = parts[0]!;
+    if (parsed) p.stmt = classifyStatement(parsed);
+    if (!parsed || p.stmt?.kind === 'select') {
+      const bound = await this.bindForRead();
+      try {
+        if (!parsed) p.stmt = await classifyWithDuckDb(text, bound.conn);
+        else assertSafeQuery(parsed.ast);
+        const prepared = await bound.conn.prepare(text).catch((e: unknown) => {
+          throw mapDuckDbError(e);
+        });
+        p.duck = { snapshotId: bound.snapshot.snapshotId, prepared };
+        p.paramOids = inferParamOids(prepared, declaredOids);
+        p.fields = [];
+        for (let i = 0; i < prepared.columnCount; i++) {
+          p.fields.push({ name: prepared.columnName(i), type: prepared.columnType(i), tableOid: 0, columnAttr: 0 });
+        }
+      } finally {
+        bound.release();
+      }
+    } else if (p.stmt?.kind === 'insert') {
+      p.paramOids = await this.writes.inferInsertParamOids(p.stmt, declaredOids);
+    } else if (p.stmt?.kind === 'show') {
+      p.fields = textFields([p.stmt.name === 'all' ? 'name' : displayName(p.stmt.name)]);
+      if (p.stmt.name === 'all') p.fields = textFields(['name', 'setting', 'description']);
+    }
+    return p;
+  }
+
+  private async runStreaming(conn: DuckDBConnection, start: (c: DuckDBConnection) => Promise<DuckDBResult>): Promise<DuckDBResult> {
+    this.running = { conn, reason: null };
+    const timeout = Number(this.settings.get('statement_timeout'));
+    const timer = timeout > 0 ? setTimeout(() => this.interrupt('timeout'), timeout) : null;
+    try {
+      const result = await start(conn);
+      // The timer keeps running while rows stream; it is cleared by the row source.
+      (result as DuckDBResult & { __timer?: NodeJS.Timeout | null }).__timer = timer;
+      return result;
+    } catch (err) {
+      if (timer) clearTimeout(timer);
+      const reason = this.running?.reason ?? null;
+      this.running = null;
+      throw mapDuckDbError(err, reason);
+    }
+  }
+
+  private rowsResult(result: DuckDBResult, release: () => void, snapshotId: number): ExecResult {
+    const fields: FieldDesc[] = [];
+    for (let i = 0; i < result.columnCount; i++) {
+      fields.push({ name: result.columnName(i), type: result.columnType(i), tableOid: 0, columnAttr: 0 });
+    }
+    const timer = (result as DuckDBResult & { __timer?: NodeJS.Timeout | null }).__timer ?? null;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      this.running = null;
+      release();
+    };
+    const source: RowSource = {
+      next: async () => {
+        if (closed) return null;
+        try {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) {
+            close();
+            return null;
+          }
+          return { kind: 'chunk', chunk };
+        } catch (err) {
+          const reason = this.running?.reason ?? null;
+          close();
+          throw mapDuckDbError(err, reason);
+        }
+      },
+      close,
+    };
+    this.report('duckmesh.last_snapshot_id', String(snapshotId));
+    return { kind: 'rows', fields, source, tag: 'SELECT' };
+  }
+
+  /** Interrupts the running DuckDB query (CancelRequest or statement_timeout). */
+  interrupt(reason: 'user' | 'timeout'): void {
+    if (!this.running) return;
+    this.running.reason = reason;
+    this.running.conn.interrupt();
+  }
+
+  /** Evaluates a read-only SQL query at the session's read snapshot; returns all rows. */
+  async evaluate(sql: string): Promise<{ types: FieldDesc[]; rows: unknown[][] }> {
+    const bound = await this.bindForRead();
+    try {
+      const reader = await bound.conn.runAndReadAll(sql).catch((e: unknown) => {
+        throw mapDuckDbError(e);
+      });
+      const types: FieldDesc[] = reader.columnNames().map((name, i) => ({
+        name,
+        type: reader.columnType(i),
+        tableOid: 0,
+        columnAttr: 0,
+      }));
+      return { types, rows: reader.getRows() };
+    } finally {
+      bound.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.interrupt('user');
+    const c = this.connPromise;
+    this.connPromise = null;
+    if (c) {
+      try {
+        (await c).closeSync();
+      } catch {
+        // Connection never opened.
+      }
+    }
+  }
+
+  /** The token of the last write in this session, or '' (for tests and the HTTP API). */
+  lastToken(): string {
+    return this.lastWriteSeq > 0 ? encodeToken(this.lastWriteSeq) : '';
+  }
+}
+
+function describeKind(kind: string): string {
+  return kind.replace(/([A-Z])/g, ' $1').toUpperCase();
+}
+
+/** Binds text parameters; DuckDB casts VARCHAR to the parameter's inferred type. */
+function bindParams(prepared: DuckDBPreparedStatement, params: (string | null)[], declaredOids: number[]): void {
+  if (params.length !== prepared.parameterCount) {
+    throw new DuckMeshError(
+      SqlState.protocolViolation,
+      `bind message supplies ${params.length} parameters, but prepared statement requires ${prepared.parameterCount}`,
+    );
+  }
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i]!;
+    if (v === null) {
+      prepared.bindNull(i + 1);
+      continue;
+    }
+    let known = true;
+    try {
+      prepared.parameterTypeId(i + 1);
+    } catch {
+      known = false;
+    }
+    if (known) {
+      prepared.bindVarchar(i + 1, v);
+      continue;
+    }
+    // Untyped parameter ("SELECT $1 + 1"): use the client's declared type where it gave one.
+    switch (declaredOids[i]) {
+      case 21:
+      case 23:
+        prepared.bindInteger(i + 1, Number(v));
+        break;
+      case 20:
+        prepared.bindBigInt(i + 1, BigInt(v));
+        break;
+      case 700:
+      case 701:
+      case 1700:
+        prepared.bindDouble(i + 1, Number(v));
+        break;
+      case 16:
+        prepared.bindBoolean(i + 1, v === 't' || v === 'true');
+        break;
+      default:
+        prepared.bindVarchar(i + 1, v);
+    }
+  }
+}
+
+function inferParamOids(prepared: DuckDBPreparedStatement, declared: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < prepared.parameterCount; i++) {
+    if (declared[i]) {
+      out.push(declared[i]!);
+      continue;
+    }
+    try {
+      out.push(paramOidForType(prepared.parameterType(i + 1)));
+    } catch {
+      out.push(25);
+    }
+  }
+  return out;
+}
+
