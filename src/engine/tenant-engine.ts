@@ -1,6 +1,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { Catalog } from '../catalog/types.js';
+import type { Catalog, SnapshotContents } from '../catalog/types.js';
+import { instanceSetupSql, snapshotShimSql } from '../compat/index.js';
 import type { DataLayout } from '../storage/layout.js';
 import { createSandboxedInstance, type SandboxLimits } from './sandbox.js';
 import { snapshotCatalogName, snapshotCatalogSql } from './snapshot-binding.js';
@@ -8,6 +9,9 @@ import { snapshotCatalogName, snapshotCatalogSql } from './snapshot-binding.js';
 interface BoundSnapshot {
   snapshotId: number;
   ready: Promise<void>;
+  /** The pg_catalog/information_schema shim, built only when a catalog query needs it. */
+  shim: Promise<void> | null;
+  contents: SnapshotContents | null;
   pins: number;
   lastUsed: number;
 }
@@ -42,6 +46,7 @@ export class TenantEngine {
     const instance = await createSandboxedInstance(layout.tenantDir(tenant), layout.tenantTempDir(tenant), limits);
     const engine = new TenantEngine(tenant, instance, catalog, layout, log, 4);
     engine.internal = await instance.connect();
+    for (const sql of instanceSetupSql()) await engine.internal.run(sql);
     return engine;
   }
 
@@ -57,7 +62,9 @@ export class TenantEngine {
   async pin(snapshotId: number): Promise<string> {
     let b = this.bound.get(snapshotId);
     if (!b) {
-      b = { snapshotId, ready: this.serialize(() => this.build(snapshotId)), pins: 0, lastUsed: Date.now() };
+      const entry: BoundSnapshot = { snapshotId, ready: Promise.resolve(), shim: null, contents: null, pins: 0, lastUsed: Date.now() };
+      entry.ready = this.serialize(() => this.build(entry));
+      b = entry;
       this.bound.set(snapshotId, b);
       if (snapshotId > this.newest) this.newest = snapshotId;
     }
@@ -87,9 +94,29 @@ export class TenantEngine {
     return next;
   }
 
-  private async build(snapshotId: number): Promise<void> {
+  /**
+   * Builds the Postgres catalog shim inside a pinned snapshot's catalog (idempotent). Client
+   * introspection is rare compared with queries, so this is lazy.
+   */
+  async ensureCatalogShim(snapshotId: number, user: string): Promise<void> {
+    const b = this.bound.get(snapshotId);
+    if (!b) throw new Error(`snapshot ${snapshotId} is not pinned`);
+    await b.ready;
+    if (!b.shim) {
+      b.shim = this.serialize(async () => {
+        const statements = snapshotShimSql(b.contents!, snapshotCatalogName(snapshotId), { tenant: this.tenant, user });
+        for (const sql of statements) await this.internal!.run(sql);
+      });
+      b.shim.catch(() => (b.shim = null));
+    }
+    await b.shim;
+  }
+
+  private async build(entry: BoundSnapshot): Promise<void> {
+    const snapshotId = entry.snapshotId;
     const conn = this.internal!;
     const contents = await this.catalog.snapshotContents(this.tenant, snapshotId);
+    entry.contents = contents;
     const name = snapshotCatalogName(snapshotId);
     await conn.run(`ATTACH ':memory:' AS ${name}`);
     try {

@@ -17,7 +17,9 @@ import { decodeToken, encodeToken } from '../visibility/token.js';
 import type { VisibilityTracker } from '../visibility/tracker.js';
 import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
 import { staticSource, textFields, type ExecResult, type FieldDesc, type RowSource } from './results.js';
-import { displayName, SessionSettings } from './settings.js';
+import { displayName, SERVER_VERSION, SessionSettings } from './settings.js';
+import { rewriteCatalogQuery } from '../compat/index.js';
+import { snapshotCatalogName } from '../engine/snapshot-binding.js';
 import { WriteHandler } from './write-handler.js';
 
 export interface SessionContext {
@@ -146,6 +148,7 @@ export class Session {
     switch (stmt.kind) {
       case 'select':
         if (parsed) assertSafeQuery(parsed.ast);
+        if (stmt.touchesCatalog) return this.catalogSelect(stmt.ast, params);
         return this.select(stmt.text, params);
       case 'insert':
         return this.writes.insert(stmt, params);
@@ -366,8 +369,51 @@ export class Session {
     return 'public';
   }
 
-  private async select(sql: string, params: (string | null)[]): Promise<ExecResult> {
+  /** Client introspection (pg_catalog, information_schema, version(), ::regclass…): rewritten on the parse tree. */
+  private async catalogSelect(ast: unknown, params: (string | null)[]): Promise<ExecResult> {
     const bound = await this.bindForRead();
+    try {
+      const sql = await this.rewriteForCatalog(ast, bound.snapshot.snapshotId);
+      return await this.select(sql, params, bound);
+    } catch (err) {
+      bound.release();
+      throw err;
+    }
+  }
+
+  private async rewriteForCatalog(ast: unknown, snapshotId: number): Promise<string> {
+    const engine = await this.tenantEngine();
+    await engine.ensureCatalogShim(snapshotId, this.user);
+    return rewriteCatalogQuery(ast, {
+      catalogName: snapshotCatalogName(snapshotId),
+      database: this.tenant,
+      user: this.user,
+      searchPath: this.searchPath(),
+      setting: (name: string) => {
+        try {
+          return this.settings.get(name);
+        } catch {
+          return undefined;
+        }
+      },
+      serverVersion: SERVER_VERSION,
+    });
+  }
+
+  private searchPath(): string[] {
+    return this.settings
+      .get('search_path')
+      .split(',')
+      .map((p) => p.trim().replace(/^"(.*)"$/, '$1'))
+      .filter((p) => p.length > 0);
+  }
+
+  private async select(
+    sql: string,
+    params: (string | null)[],
+    preBound?: { conn: DuckDBConnection; snapshot: SnapshotInfo; release: () => void },
+  ): Promise<ExecResult> {
+    const bound = preBound ?? (await this.bindForRead());
     try {
       const result = await this.runStreaming(bound.conn, async (conn) => {
         if (params.length === 0) return conn.stream(sql);
@@ -401,7 +447,9 @@ export class Session {
       const result = await this.runStreaming(bound.conn, async (conn) => {
         if (!p.duck || p.duck.snapshotId !== bound.snapshot.snapshotId) {
           p.duck?.prepared.destroySync();
-          p.duck = { snapshotId: bound.snapshot.snapshotId, prepared: await conn.prepare(p.stmt!.kind === 'select' ? p.stmt.text : p.sql) };
+          p.duck = null;
+          const sql = await this.duckSqlFor(p.stmt!, bound.snapshot.snapshotId);
+          p.duck = { snapshotId: bound.snapshot.snapshotId, prepared: await conn.prepare(sql) };
         }
         p.duck.prepared.clearBindings();
         bindParams(p.duck.prepared, params, p.declaredOids);
@@ -432,7 +480,8 @@ export class Session {
       try {
         if (!parsed) p.stmt = await classifyWithDuckDb(text, bound.conn);
         else assertSafeQuery(parsed.ast);
-        const prepared = await bound.conn.prepare(text).catch((e: unknown) => {
+        const duckSql = await this.duckSqlFor(p.stmt!, bound.snapshot.snapshotId);
+        const prepared = await bound.conn.prepare(duckSql).catch((e: unknown) => {
           throw mapDuckDbError(e);
         });
         p.duck = { snapshotId: bound.snapshot.snapshotId, prepared };
@@ -451,6 +500,12 @@ export class Session {
       if (p.stmt.name === 'all') p.fields = textFields(['name', 'setting', 'description']);
     }
     return p;
+  }
+
+  /** The SQL DuckDB runs for a SELECT: as written, or rewritten for the catalog shim of that snapshot. */
+  private async duckSqlFor(stmt: Statement, snapshotId: number): Promise<string> {
+    if (stmt.kind !== 'select') throw new DuckMeshError(SqlState.internalError, 'not a SELECT');
+    return stmt.touchesCatalog ? this.rewriteForCatalog(stmt.ast, snapshotId) : stmt.text;
   }
 
   private async runStreaming(conn: DuckDBConnection, start: (c: DuckDBConnection) => Promise<DuckDBResult>): Promise<DuckDBResult> {

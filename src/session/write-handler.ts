@@ -4,6 +4,7 @@ import { TENANT_NAME } from '../storage/layout.js';
 import type { PendingWrite } from '../ingest/service.js';
 import type { Receipt } from '../ingest/receipt.js';
 import { RowValidator, type CellValue } from '../ingest/validate-rows.js';
+import { assertSafeQuery } from '../sql/guard.js';
 import type { Cell, CreateTableStatement, DropTableStatement, InsertStatement } from '../sql/statements.js';
 import { columnTypeFromSql, resolveColumnType } from '../types/column-types.js';
 import { textEncoderFor } from '../types/text-encode.js';
@@ -75,6 +76,7 @@ export class WriteHandler {
     const source = stmt.source;
     if (source.kind === 'defaultValues') return [validator.row([], 1)];
     if (source.kind === 'select') {
+      assertSafeQuery(source.ast);
       const { types, rows } = await this.session.evaluate(source.sql);
       const encoders = types.map((t) => (t.type ? textEncoderFor(t.type) : (v: unknown) => String(v)));
       return rows.map((r, i) =>

@@ -90,8 +90,3 @@ function negateNumber(v: string): string {
 function expr(node: AstNode): Cell {
   return { kind: 'expr', sql: deparseNode(node) };
 }
-
-/** True for cells that need no evaluation (used to reject non-constant column DEFAULTs). */
-export function isConstCell(cell: Cell): boolean {
-  return cell.kind === 'const';
-}

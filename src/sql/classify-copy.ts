@@ -11,7 +11,8 @@ export function classifyCopy(p: ParsedStatement, s: AstNode): CopyStatement {
   const options: Record<string, CopyOptionValue> = {};
   for (const o of s.options ?? []) {
     const d = o.DefElem;
-    if (d) options[String(d.defname).toLowerCase()] = defElemValue(d.arg);
+    // An option without a value (HEADER, FREEZE) means true, as Postgres' defGetBoolean reads it.
+    if (d) options[String(d.defname).toLowerCase()] = d.arg === undefined ? 'true' : defElemValue(d.arg);
   }
   return {
     kind: 'copy',

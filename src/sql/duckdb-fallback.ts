@@ -70,7 +70,8 @@ export async function classifyWithDuckDb(
   } finally {
     prepared.destroySync();
   }
-  return { kind: 'select', text: statementText(sql), touchesCatalog: false, ast: null, dialect: 'duckdb' };
+  const text = await statementText(sql, conn, tree.statements[0]);
+  return { kind: 'select', text, touchesCatalog: false, ast: null, dialect: 'duckdb' };
 }
 
 interface SerializedSql {
@@ -119,8 +120,26 @@ function fromDuckDbError(err: unknown): DuckMeshError {
   return new DuckMeshError(state, message.replace(/^[A-Za-z ]+ Error:\s*/, ''), { cause: err });
 }
 
-function statementText(sql: string): string {
-  let text = stripTrailingComments(sql.trim());
-  while (text.endsWith(';')) text = text.slice(0, -1).trimEnd();
-  return text;
+/**
+ * The verified statement without trailing semicolons/comments, so callers can wrap it. Comments
+ * are found with the Postgres scanner; if DuckDB would read the shortened text differently, the
+ * original (already verified) text is kept instead.
+ */
+async function statementText(sql: string, conn: DuckDBConnection, verified: unknown): Promise<string> {
+  const original = sql.trim();
+  let text = original;
+  for (;;) {
+    const next = stripTrailingComments(text).replace(/;\s*$/, '').trimEnd();
+    if (next === text) break;
+    text = next;
+  }
+  if (text === original || text === original.replace(/;+$/, '').trimEnd()) return text;
+  const again = await serialize(text, conn);
+  const same = !again.error && shape(again.statements?.[0]) === shape(verified);
+  return same ? text : original;
+}
+
+/** A tree's structure without source offsets (trimming leading whitespace shifts them). */
+function shape(tree: unknown): string {
+  return JSON.stringify(tree, (k, v: unknown) => (k === 'query_location' ? undefined : v));
 }

@@ -64,7 +64,7 @@ export function assertSafeQuery(ast: AstNode, options: GuardOptions = {}): void 
         checkRelation(body, options.isInternalName, at(body));
         return;
       case '':
-        // RangeVars embedded without a wrapper (e.g. JoinExpr never does this, but stay shape-based).
+        // RangeVars embedded without a wrapper (InsertStmt.relation, IntoClause.rel) are recognised by shape.
         if (typeof body.relname === 'string') checkRelation(body, options.isInternalName, at(body));
         return;
       default:

@@ -50,18 +50,3 @@ export class OffsetMapper {
 function clamp(n: number, max: number): number {
   return n < 0 ? 0 : n > max ? max : n;
 }
-
-/** 1-based character position of a UTF-16 index, for errors found by string inspection. */
-export function positionOfIndex(source: string, index: number): number {
-  let chars = 0;
-  for (let i = 0; i < index && i < source.length; i++) {
-    const c = source.charCodeAt(i);
-    // Count a surrogate pair once.
-    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
-      const prev = source.charCodeAt(i - 1);
-      if (prev >= 0xd800 && prev <= 0xdbff) continue;
-    }
-    chars++;
-  }
-  return chars + 1;
-}

@@ -210,7 +210,7 @@ export interface CopyStatement {
   isProgram: boolean;
   /** null = STDIN / STDOUT. */
   filename: string | null;
-  /** Lowercased option names; booleans and numbers as text, column lists as arrays, `*` as '*'. */
+  /** Lowercased option names; booleans ('true' also for a bare HEADER) and numbers as text, column lists as arrays, `*` as '*'. */
   options: Record<string, CopyOptionValue>;
   /** Source text of the inner query for `COPY (query) TO ...`. */
   query: string | null;

@@ -2,7 +2,7 @@
  * `format_type(oid, typmod)` as Postgres prints it: the SQL-standard spelling of builtin
  * types plus their modifiers. Used for ColumnType.pgName and by the pg_catalog layer.
  */
-import { Oid, pgTypeByOid } from './oids.js';
+import { Oid, elementOidOf, pgTypeByOid } from './oids.js';
 
 /** Postgres' spelling of a base type without modifiers (format_type with typmod -1). */
 const SQL_NAMES: ReadonlyMap<number, string> = new Map<number, string>([
@@ -52,12 +52,15 @@ function withModifier(oid: number, typmod: number): string | undefined {
   }
 }
 
-/** Interval typmods encode a field range; DuckMesh never produces them, so only -1 is rendered exactly. */
-export function formatType(oid: number, typmod = -1): string {
+/**
+ * format_type(oid, typmod). Leaving typmod undefined is SQL's NULL ("no typmod given"), which
+ * only matters for bpchar: "character" without a typmod, but "bpchar" for an explicit -1.
+ * Interval typmods encode a field range; DuckMesh never produces them, so they print as "interval".
+ */
+export function formatType(oid: number, typmod?: number): string {
   const info = pgTypeByOid(oid);
   if (info === undefined) return '???';
-  if (info.typcategory === 'A' && info.typlen === -1 && info.typelem !== 0 && oid !== Oid.int2vector && oid !== Oid.oidvector) {
-    return `${formatType(info.typelem, typmod)}[]`;
-  }
-  return withModifier(oid, typmod) ?? SQL_NAMES.get(oid) ?? info.typname;
+  if (elementOidOf(oid) !== 0) return `${formatType(info.typelem, typmod)}[]`;
+  if (oid === Oid.bpchar && typmod === undefined) return 'character';
+  return withModifier(oid, typmod ?? -1) ?? SQL_NAMES.get(oid) ?? info.typname;
 }

@@ -282,8 +282,12 @@ export function arrayOidOf(elemOid: number): number {
   return byOid.get(elemOid)?.typarray ?? 0;
 }
 
-/** The element OID of array type `arrayOid`, or 0 when it is not a (true) array type. */
+/**
+ * The element OID of array type `arrayOid`, or 0 when it is not a true array type
+ * (int2vector/oidvector have elements but are their own types).
+ */
 export function elementOidOf(arrayOid: number): number {
   const r = byOid.get(arrayOid);
-  return r !== undefined && r.typcategory === 'A' && r.typlen === -1 ? r.typelem : 0;
+  if (r === undefined || r.typlen !== -1 || r.typelem === 0) return 0;
+  return arrayOid === Oid.int2vector || arrayOid === Oid.oidvector ? 0 : r.typelem;
 }

@@ -20,17 +20,7 @@ import { BackendWriter } from '../../src/wire/codec/backend.js';
 import { parseSASLInitialResponse } from '../../src/wire/codec/frontend.js';
 import { expectDuckMeshError, normalParser } from './helpers.js';
 
-interface PgSaslSession {
-  mechanism: string;
-  response: string;
-  message: string;
-}
-
-const pgSasl = sasl as unknown as {
-  startSession(mechanisms: string[], stream?: unknown): PgSaslSession;
-  continueSession(session: PgSaslSession, password: string, serverData: string, stream?: unknown): Promise<void>;
-  finalizeSession(session: PgSaslSession, serverData: string): void;
-};
+const pgSasl = sasl;
 
 /** Runs pg's client against our server session; returns the server's verdict and the client's check. */
 async function exchange(

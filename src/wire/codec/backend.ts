@@ -213,7 +213,7 @@ export class BackendWriter {
    * A row still open when another message is written was abandoned by an exception (e.g. a value
    * failed to encode); drop it so the error path can write its ErrorResponse.
    */
-  private checkNoRow(): void {
+  private discardAbandonedRow(): void {
     if (this.rowStart >= 0) this.abortDataRow();
   }
 
@@ -229,14 +229,14 @@ export class BackendWriter {
 
   authenticationMD5Password(salt: Buffer): void {
     if (salt.length !== 4) throw new RangeError(`MD5 salt must be 4 bytes, got ${salt.length}`);
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.header(0x52 /* R */, 8);
     this.i32(5);
     this.bytes(salt);
   }
 
   authenticationSASL(mechanisms: string[]): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     const names = mechanisms.map(cstr);
     let size = 4 + 1;
     for (const [, n] of names) size += n + 1;
@@ -255,13 +255,13 @@ export class BackendWriter {
   }
 
   private authCode(code: number): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.header(0x52 /* R */, 4);
     this.i32(code);
   }
 
   private authData(code: number, data: Buffer | string): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.header(0x52 /* R */, 4 + bytes.length);
     this.i32(code);
@@ -271,7 +271,7 @@ export class BackendWriter {
   // ---------------------------------------------------------------- session status
 
   parameterStatus(name: string, value: string): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     const [n, nl] = cstr(name);
     const [v, vl] = cstr(value);
     this.header(0x53 /* S */, nl + 1 + vl + 1);
@@ -280,14 +280,14 @@ export class BackendWriter {
   }
 
   backendKeyData(processId: number, secretKey: number): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.header(0x4b /* K */, 8);
     this.i32(processId);
     this.i32(secretKey);
   }
 
   readyForQuery(status: 'I' | 'T' | 'E'): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.header(0x5a /* Z */, 1);
     this.u8(status.charCodeAt(0));
   }
@@ -297,7 +297,7 @@ export class BackendWriter {
    * sends it right after reading the startup packet.
    */
   negotiateProtocolVersion(newestMinor: number, unrecognizedOptions: string[]): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     const opts = unrecognizedOptions.map(cstr);
     let size = 8;
     for (const [, n] of opts) size += n + 1;
@@ -308,7 +308,7 @@ export class BackendWriter {
   }
 
   notificationResponse(processId: number, channel: string, payload: string): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     const [c, cl] = cstr(channel);
     const [p, pl] = cstr(payload);
     this.header(0x41 /* A */, 4 + cl + 1 + pl + 1);
@@ -319,7 +319,7 @@ export class BackendWriter {
 
   /** The single-byte answer to SSLRequest / GSSENCRequest; not a framed message. */
   sslResponse(ch: 'N' | 'S'): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.ensure(1);
     this.u8(ch.charCodeAt(0));
   }
@@ -327,7 +327,7 @@ export class BackendWriter {
   // ---------------------------------------------------------------- query results
 
   rowDescription(fields: FieldDescription[]): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     checkColumnCount(fields.length);
     const names = fields.map((f) => cstr(f.name));
     let size = 2;
@@ -348,7 +348,7 @@ export class BackendWriter {
   }
 
   parameterDescription(oids: number[]): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     if (oids.length > 0xffff) throw new DuckMeshError(SqlState.programLimitExceeded, `too many parameters: ${oids.length}`);
     this.header(0x74 /* t */, 2 + 4 * oids.length);
     this.i16(oids.length);
@@ -356,39 +356,39 @@ export class BackendWriter {
   }
 
   commandComplete(tag: string): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     const [t, tl] = cstr(tag);
     this.header(0x43 /* C */, tl + 1);
     this.cstringPrepared(t, tl);
   }
 
   emptyQueryResponse(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x49 /* I */);
   }
 
   parseComplete(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x31 /* 1 */);
   }
 
   bindComplete(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x32 /* 2 */);
   }
 
   closeComplete(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x33 /* 3 */);
   }
 
   noData(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x6e /* n */);
   }
 
   portalSuspended(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x73 /* s */);
   }
 
@@ -403,7 +403,7 @@ export class BackendWriter {
   }
 
   private noticeOrError(type: number, fields: ErrorFields): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     // 'S' may be localized, 'V' never is (Postgres >= 9.6 sends both); we don't localize.
     const parts: Array<[number, string, number]> = [];
     const [sev, sevLen] = cstr(fields.severity);
@@ -435,7 +435,7 @@ export class BackendWriter {
   }
 
   private copyResponse(type: number, format: number, columnFormats: number[]): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     checkColumnCount(columnFormats.length);
     this.header(type, 1 + 2 + 2 * columnFormats.length);
     this.u8(format);
@@ -444,13 +444,13 @@ export class BackendWriter {
   }
 
   copyData(data: Uint8Array): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.header(0x64 /* d */, data.length);
     this.bytes(data);
   }
 
   copyDone(): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     this.empty(0x63 /* c */);
   }
 
@@ -468,7 +468,7 @@ export class BackendWriter {
   }
 
   beginDataRow(columnCount: number): void {
-    this.checkNoRow();
+    this.discardAbandonedRow();
     checkColumnCount(columnCount);
     if (this.pos + 7 > this.buf.length) this.grow(7);
     const b = this.buf;

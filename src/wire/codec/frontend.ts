@@ -485,7 +485,7 @@ function contentError(sqlstate: string, message: string, extra: { detail?: strin
   return new DuckMeshError(sqlstate, message, extra);
 }
 
-/** Printable ASCII as the character itself (like the brief's `type X`), anything else as hex. */
+/** Printable ASCII as the character itself ("invalid frontend message type Z"), anything else as hex. */
 function describeByte(b: number): string {
   return b > 0x20 && b < 0x7f ? String.fromCharCode(b) : `0x${b.toString(16).padStart(2, '0')}`;
 }

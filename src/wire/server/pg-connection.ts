@@ -32,6 +32,7 @@ interface Portal {
 }
 
 const FLUSH_BYTES = 64 * 1024;
+const EXTENDED = new Set(['Parse', 'Bind', 'Describe', 'Execute', 'Close', 'Flush']);
 
 /**
  * One client connection: startup and authentication, then the simple and extended query
@@ -47,6 +48,8 @@ export class PgConnection {
   private processing = false;
   /** After an error in the extended protocol, skip messages until Sync. */
   private skipUntilSync = false;
+  /** Inside a Parse…Sync batch: errors skip to Sync instead of ending with ReadyForQuery. */
+  private inExtendedBatch = false;
   private readonly statements = new Map<string, PreparedQuery>();
   private readonly portals = new Map<string, Portal>();
   private authStep: ((msg: FrontendMessage) => Promise<void>) | null = null;
@@ -90,10 +93,18 @@ export class PgConnection {
         try {
           msg = this.parser.next();
         } catch (err) {
-          this.fatal(err);
-          return;
+          if (!(err instanceof DuckMeshError) || err.severity === 'FATAL' || this.phase !== 'ready') {
+            this.fatal(err);
+            return;
+          }
+          // A well-framed message with bad content (e.g. invalid UTF-8): the connection stays usable.
+          this.out.errorResponse(errorFieldsFrom(err));
+          if (this.inExtendedBatch) this.skipUntilSync = true;
+          else this.out.readyForQuery(this.session!.transactionStatus);
+          continue;
         }
         if (!msg) break;
+        this.inExtendedBatch = msg.type !== 'Sync' && msg.type !== 'Query' && (this.inExtendedBatch || EXTENDED.has(msg.type));
         await this.handle(msg);
       }
       await this.flushOut();

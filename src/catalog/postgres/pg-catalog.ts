@@ -1,0 +1,285 @@
+import type pg from 'pg';
+import { runMigrations } from '../../bus/postgres/migrations.js';
+import {
+  checkSchemaName,
+  createPool,
+  DEFAULT_SCHEMA,
+  describeError,
+  isConnectionError,
+  quoteIdent,
+  type PgConnectionOptions,
+} from '../../bus/postgres/pg-support.js';
+import { DuckMeshError, SqlState } from '../../common/errors.js';
+import type { Catalog, FileRecord, NewTable, SnapshotCommit, SnapshotContents, SnapshotInfo, TableDef } from '../types.js';
+import { CATALOG_MIGRATIONS } from './migrations.js';
+import { toFileRecord, toTableDef, type FileRow, type TableRow } from './rows.js';
+
+export interface PgCatalogOptions extends PgConnectionOptions {
+  onBackgroundError?: (err: Error) => void;
+}
+
+const SNAPSHOT_COLS = 'snapshot_id AS "snapshotId", watermark, committed_at AS "committedAt"';
+
+/**
+ * The catalog on PostgreSQL, shared by every DuckMesh process of a deployment. Same tables and
+ * semantics as the embedded SqliteCatalog; the differences are how atomicity is obtained:
+ *
+ * - `publish` runs in one transaction that first takes `LOCK TABLE snapshots IN EXCLUSIVE MODE`.
+ *   That lock conflicts with itself and with every writer of `snapshots`, but not with readers, so
+ *   publishers are serialized while queries continue. The parent check then reads the committed
+ *   newest snapshot (READ COMMITTED takes a fresh snapshot per statement, after the lock was
+ *   granted), so two publishers built on the same parent cannot both pass: the second one waits for
+ *   the first, then sees it and is rejected — no forked history. The primary key on snapshot_id is
+ *   a second line of defence.
+ * - `snapshotContents` reads the snapshot, its tables and its files in one REPEATABLE READ
+ *   transaction: one database snapshot, so a concurrent publish cannot tear the view.
+ */
+export class PgCatalog implements Catalog {
+  readonly backend = 'postgres';
+  private closed = false;
+  private readonly s: string;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly schema: string,
+  ) {
+    this.s = quoteIdent(schema);
+  }
+
+  static async open(opts: PgCatalogOptions = {}): Promise<PgCatalog> {
+    const schema = checkSchemaName(opts.schema ?? DEFAULT_SCHEMA);
+    const pool = createPool(opts, 'duckmesh-catalog');
+    pool.on('error', (err) => opts.onBackgroundError?.(err));
+    try {
+      await runMigrations(pool, schema, 'catalog', CATALOG_MIGRATIONS);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw catalogError('could not open', err);
+    }
+    return new PgCatalog(pool, schema);
+  }
+
+  async reserveTable(def: NewTable): Promise<number> {
+    const { rows } = await this.query<{ table_id: number }>(
+      `INSERT INTO ${this.s}.tables (tenant, schema_name, table_name, columns_json, primary_key_json, reserved_at)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING table_id`,
+      [def.tenant, def.schema, def.name, JSON.stringify(def.columns), JSON.stringify(def.primaryKey), Date.now()],
+    );
+    return rows[0]!.table_id;
+  }
+
+  async markTableCreated(tableId: number, seq: number): Promise<void> {
+    await this.query(`UPDATE ${this.s}.tables SET created_seq = $1 WHERE table_id = $2 AND created_seq IS NULL`, [seq, tableId]);
+  }
+
+  async markTableDropped(tableId: number, seq: number): Promise<void> {
+    await this.query(`UPDATE ${this.s}.tables SET dropped_seq = $1 WHERE table_id = $2 AND dropped_seq IS NULL`, [seq, tableId]);
+  }
+
+  async liveTables(tenant: string): Promise<TableDef[]> {
+    const { rows } = await this.query<TableRow>(
+      `SELECT * FROM ${this.s}.tables WHERE tenant = $1 AND created_seq IS NOT NULL AND dropped_seq IS NULL ORDER BY table_id`,
+      [tenant],
+    );
+    return rows.map(toTableDef);
+  }
+
+  async getTable(tableId: number): Promise<TableDef | null> {
+    const { rows } = await this.query<TableRow>(`SELECT * FROM ${this.s}.tables WHERE table_id = $1`, [tableId]);
+    return rows[0] ? toTableDef(rows[0]) : null;
+  }
+
+  async ensureTenant(tenant: string): Promise<void> {
+    await this.query(`INSERT INTO ${this.s}.tenants (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [tenant, Date.now()]);
+  }
+
+  async listTenants(): Promise<string[]> {
+    // COLLATE "C": byte order, as SQLite sorts — not the database's locale.
+    const { rows } = await this.query<{ name: string }>(`SELECT name FROM ${this.s}.tenants ORDER BY name COLLATE "C"`);
+    return rows.map((r) => r.name);
+  }
+
+  async latestSnapshot(): Promise<SnapshotInfo | null> {
+    const { rows } = await this.query<SnapshotInfo>(`SELECT ${SNAPSHOT_COLS} FROM ${this.s}.snapshots ORDER BY snapshot_id DESC LIMIT 1`);
+    return rows[0] ?? null;
+  }
+
+  async getSnapshot(snapshotId: number): Promise<SnapshotInfo | null> {
+    const { rows } = await this.query<SnapshotInfo>(`SELECT ${SNAPSHOT_COLS} FROM ${this.s}.snapshots WHERE snapshot_id = $1`, [snapshotId]);
+    return rows[0] ?? null;
+  }
+
+  async snapshotAsOf(atMs: number): Promise<SnapshotInfo | null> {
+    const { rows } = await this.query<SnapshotInfo>(
+      `SELECT ${SNAPSHOT_COLS} FROM ${this.s}.snapshots WHERE committed_at <= $1 ORDER BY snapshot_id DESC LIMIT 1`,
+      [atMs],
+    );
+    return rows[0] ?? null;
+  }
+
+  async snapshotContents(tenant: string, snapshotId: number): Promise<SnapshotContents> {
+    return this.transaction('REPEATABLE READ, READ ONLY', async (c) => {
+      const snap = await c.query<SnapshotInfo>(`SELECT ${SNAPSHOT_COLS} FROM ${this.s}.snapshots WHERE snapshot_id = $1`, [snapshotId]);
+      const snapshot = snap.rows[0];
+      if (!snapshot) throw new DuckMeshError(SqlState.snapshotUnavailable, `snapshot ${snapshotId} does not exist`);
+      const tableRows = await c.query<TableRow>(
+        `SELECT * FROM ${this.s}.tables WHERE tenant = $1 AND created_seq IS NOT NULL AND created_seq <= $2
+         AND (dropped_seq IS NULL OR dropped_seq > $2) ORDER BY table_id`,
+        [tenant, snapshot.watermark],
+      );
+      const fileRows = await c.query<FileRow>(
+        `SELECT * FROM ${this.s}.files WHERE tenant = $1 AND added_snapshot <= $2
+         AND (removed_snapshot IS NULL OR removed_snapshot > $2) ORDER BY file_id`,
+        [tenant, snapshotId],
+      );
+      const tables = tableRows.rows.map(toTableDef);
+      const files = new Map<number, FileRecord[]>();
+      for (const t of tables) files.set(t.tableId, []);
+      for (const f of fileRows.rows) files.get(f.table_id)?.push(toFileRecord(f));
+      return { snapshot, tables, files };
+    });
+  }
+
+  async tableWatermark(tableId: number, snapshotId: number): Promise<number> {
+    const { rows } = await this.query<{ seq: number | null }>(
+      `SELECT max(seq) AS seq FROM ${this.s}.table_watermarks WHERE table_id = $1 AND snapshot_id <= $2`,
+      [tableId, snapshotId],
+    );
+    return rows[0]?.seq ?? 0;
+  }
+
+  async publish(commit: SnapshotCommit): Promise<SnapshotInfo> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      await c.query(`LOCK TABLE ${this.s}.snapshots IN EXCLUSIVE MODE`);
+      const latest = (
+        await c.query<{ id: number | null; w: number | null; at: number | null }>(
+          `SELECT max(snapshot_id) AS id, max(watermark) AS w, max(committed_at) AS at FROM ${this.s}.snapshots`,
+        )
+      ).rows[0]!;
+      if ((latest.id ?? null) !== commit.parentSnapshotId) {
+        throw new DuckMeshError(
+          SqlState.internalError,
+          `snapshot publication rejected: expected parent ${commit.parentSnapshotId}, catalog is at ${latest.id}`,
+        );
+      }
+      if (commit.watermark < (latest.w ?? 0)) {
+        throw new DuckMeshError(SqlState.internalError, 'snapshot publication rejected: watermark would move backwards');
+      }
+      const snapshotId = (latest.id ?? 0) + 1;
+      // Publishers may run on different hosts (after a failover): never let commit time go backwards,
+      // or time travel "as of T" could pick an older snapshot over a newer one.
+      const committedAt = Math.max(Date.now(), latest.at ?? 0);
+      await c.query(`INSERT INTO ${this.s}.snapshots (snapshot_id, watermark, committed_at) VALUES ($1, $2, $3)`, [
+        snapshotId,
+        commit.watermark,
+        committedAt,
+      ]);
+      const f = commit.addedFiles;
+      if (f.length > 0) {
+        await c.query(
+          `INSERT INTO ${this.s}.files (tenant, table_id, path, row_count, byte_size, checksum, min_seq, max_seq, added_snapshot)
+           SELECT t, tid, p, rc, bs, cs, mn, mx, $9
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
+                WITH ORDINALITY AS u(t, tid, p, rc, bs, cs, mn, mx, ord)
+           ORDER BY ord`,
+          [
+            f.map((x) => x.tenant),
+            f.map((x) => x.tableId),
+            f.map((x) => x.path),
+            f.map((x) => x.rowCount),
+            f.map((x) => x.byteSize),
+            f.map((x) => x.checksum),
+            f.map((x) => x.minSeq),
+            f.map((x) => x.maxSeq),
+            snapshotId,
+          ],
+        );
+      }
+      if (commit.removedFileIds.length > 0) {
+        await c.query(`UPDATE ${this.s}.files SET removed_snapshot = $1 WHERE file_id = ANY($2::bigint[]) AND removed_snapshot IS NULL`, [
+          snapshotId,
+          commit.removedFileIds,
+        ]);
+      }
+      const w = commit.tableWatermarks;
+      if (w.length > 0) {
+        await c.query(
+          `INSERT INTO ${this.s}.table_watermarks (table_id, snapshot_id, seq)
+           SELECT tid, $3, seq FROM unnest($1::bigint[], $2::bigint[]) AS u(tid, seq)`,
+          [w.map((x) => x.tableId), w.map((x) => x.seq), snapshotId],
+        );
+      }
+      return { snapshotId, watermark: commit.watermark, committedAt };
+    });
+  }
+
+  async allFiles(): Promise<FileRecord[]> {
+    const { rows } = await this.query<FileRow>(`SELECT * FROM ${this.s}.files ORDER BY file_id`);
+    return rows.map(toFileRecord);
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end().catch(() => undefined);
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    this.checkOpen();
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (err) {
+      throw catalogError('could not query', err);
+    }
+  }
+
+  private async transaction<T>(mode: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw catalogError('could not query', err);
+    }
+    let broken = false;
+    try {
+      await client.query(`BEGIN ISOLATION LEVEL ${mode}`);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw catalogError('could not query', err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new DuckMeshError(SqlState.connectionFailure, 'the Postgres catalog is closed');
+  }
+}
+
+/**
+ * The catalog being unreachable is reported as connection_failure (08006) with a message naming the
+ * catalog; anything else (our own rejections, constraint violations) passes through unchanged,
+ * as the embedded catalog's errors do.
+ */
+function catalogError(what: string, err: unknown): unknown {
+  if (err instanceof DuckMeshError) return err;
+  if ((err as { code?: string }).code === '53100') {
+    return new DuckMeshError(SqlState.diskFull, `${what} the Postgres catalog: disk full`, { cause: err });
+  }
+  if (isConnectionError(err)) {
+    return new DuckMeshError(SqlState.connectionFailure, `${what} the Postgres catalog: Postgres is unreachable: ${describeError(err)}`, {
+      cause: err,
+    });
+  }
+  return err;
+}

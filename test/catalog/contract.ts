@@ -1,0 +1,191 @@
+import { expect, it } from 'vitest';
+import { DuckMeshError, SqlState } from '../../src/common/errors.js';
+import type { Catalog, NewFile } from '../../src/catalog/types.js';
+
+export interface CatalogUnderTest {
+  catalog: Catalog;
+  /** Another instance on the same storage, open at the same time (a second process). */
+  second: () => Promise<Catalog>;
+}
+
+const file = (tableId: number, p: string, minSeq: number, maxSeq: number, tenant = 'acme'): NewFile => ({
+  tenant,
+  tableId,
+  path: p,
+  rowCount: 10,
+  byteSize: 100,
+  checksum: '00000000',
+  minSeq,
+  maxSeq,
+});
+
+const col = { name: 'x', type: 'INTEGER', notNull: false, defaultValue: null };
+
+/** The Catalog contract: every backend runs these cases against fresh, empty storage from `make`. */
+export function catalogContract(make: () => Promise<CatalogUnderTest>): void {
+  it('registers tables around their bus position and resolves them per snapshot', async () => {
+    const { catalog: cat } = await make();
+    const id = await cat.reserveTable({ tenant: 'acme', schema: 'public', name: 't', columns: [col], primaryKey: [] });
+    expect(await cat.liveTables('acme')).toEqual([]);
+    await cat.markTableCreated(id, 5);
+    await cat.markTableCreated(id, 9); // idempotent: the first position wins
+    expect((await cat.liveTables('acme')).map((t) => [t.name, t.createdSeq])).toEqual([['t', 5]]);
+
+    const s1 = await cat.publish({ parentSnapshotId: null, watermark: 4, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    const s2 = await cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 7, addedFiles: [file(id, 'a.parquet', 6, 7)], removedFileIds: [], tableWatermarks: [{ tableId: id, seq: 7 }] });
+    expect((await cat.snapshotContents('acme', s1.snapshotId)).tables).toEqual([]);
+    const c2 = await cat.snapshotContents('acme', s2.snapshotId);
+    expect(c2.tables.map((t) => t.name)).toEqual(['t']);
+    expect(c2.files.get(id)!.map((f) => f.path)).toEqual(['a.parquet']);
+    expect(await cat.tableWatermark(id, s2.snapshotId)).toBe(7);
+    expect((await cat.snapshotContents('other', s2.snapshotId)).tables).toEqual([]);
+
+    await cat.markTableDropped(id, 8);
+    const s3 = await cat.publish({ parentSnapshotId: s2.snapshotId, watermark: 8, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    expect((await cat.snapshotContents('acme', s3.snapshotId)).tables).toEqual([]);
+    // Time travel still sees the old snapshot's content.
+    expect((await cat.snapshotContents('acme', s2.snapshotId)).tables.length).toBe(1);
+    await cat.close();
+  });
+
+  it('rejects a publication whose parent is not the newest snapshot (no forked history)', async () => {
+    const { catalog: cat } = await make();
+    const s1 = await cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    await cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 2, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    await expect(cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 3, addedFiles: [file(1, 'x.parquet', 3, 3)], removedFileIds: [], tableWatermarks: [] })).rejects.toThrow(/rejected/);
+    await expect(cat.publish({ parentSnapshotId: null, watermark: 3, addedFiles: [], removedFileIds: [], tableWatermarks: [] })).rejects.toThrow(/rejected/);
+    expect((await cat.allFiles()).length).toBe(0);
+    await cat.close();
+  });
+
+  it('finds snapshots by time and never moves the watermark backwards', async () => {
+    const { catalog: cat } = await make();
+    const s1 = await cat.publish({ parentSnapshotId: null, watermark: 10, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    expect((await cat.snapshotAsOf(Date.now() + 1000))!.snapshotId).toBe(s1.snapshotId);
+    expect(await cat.snapshotAsOf(s1.committedAt - 1)).toBeNull();
+    await expect(cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 5, addedFiles: [], removedFileIds: [], tableWatermarks: [] })).rejects.toThrow(/backwards/);
+    await cat.close();
+  });
+
+  it('two processes publishing on the same parent: exactly one wins, the loser registers nothing', async () => {
+    const { catalog: a, second } = await make();
+    const b = await second();
+    const base = await a.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    const results = await Promise.allSettled([
+      a.publish({ parentSnapshotId: base.snapshotId, watermark: 2, addedFiles: [file(1, 'from-a.parquet', 2, 2)], removedFileIds: [], tableWatermarks: [] }),
+      b.publish({ parentSnapshotId: base.snapshotId, watermark: 2, addedFiles: [file(1, 'from-b.parquet', 2, 2)], removedFileIds: [], tableWatermarks: [] }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(String(lost.reason)).toMatch(/rejected/);
+    expect((await b.allFiles()).length).toBe(1);
+    expect((await b.latestSnapshot())!.snapshotId).toBe(base.snapshotId + 1);
+    await b.close();
+    await a.close();
+  });
+
+  it('retires removed files in the snapshot that removes them; older snapshots keep them', async () => {
+    const { catalog: cat } = await make();
+    const id = await cat.reserveTable({ tenant: 'acme', schema: 'public', name: 't', columns: [col], primaryKey: ['x'] });
+    await cat.markTableCreated(id, 1);
+    const s1 = await cat.publish({ parentSnapshotId: null, watermark: 3, addedFiles: [file(id, 'a.parquet', 1, 2), file(id, 'b.parquet', 3, 3)], removedFileIds: [], tableWatermarks: [{ tableId: id, seq: 3 }] });
+    const before = (await cat.snapshotContents('acme', s1.snapshotId)).files.get(id)!;
+    expect(before.map((f) => f.path)).toEqual(['a.parquet', 'b.parquet']);
+    const a = before[0]!;
+    expect(a).toMatchObject({ tenant: 'acme', tableId: id, rowCount: 10, byteSize: 100, checksum: '00000000', minSeq: 1, maxSeq: 2, addedSnapshot: s1.snapshotId, removedSnapshot: null });
+    const s2 = await cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 5, addedFiles: [file(id, 'c.parquet', 1, 5)], removedFileIds: [a.fileId], tableWatermarks: [{ tableId: id, seq: 5 }] });
+    expect((await cat.snapshotContents('acme', s2.snapshotId)).files.get(id)!.map((f) => f.path)).toEqual(['b.parquet', 'c.parquet']);
+    expect((await cat.snapshotContents('acme', s1.snapshotId)).files.get(id)!.map((f) => f.path)).toEqual(['a.parquet', 'b.parquet']);
+    const all = await cat.allFiles();
+    expect(all.map((f) => [f.path, f.removedSnapshot])).toEqual([
+      ['a.parquet', s2.snapshotId],
+      ['b.parquet', null],
+      ['c.parquet', null],
+    ]);
+    expect(await cat.tableWatermark(id, s1.snapshotId)).toBe(3);
+    expect(await cat.tableWatermark(id, s2.snapshotId)).toBe(5);
+    // A snapshot that does not touch the table keeps its last watermark.
+    const s3 = await cat.publish({ parentSnapshotId: s2.snapshotId, watermark: 6, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    expect(await cat.tableWatermark(id, s3.snapshotId)).toBe(5);
+    expect(await cat.tableWatermark(999, s3.snapshotId)).toBe(0);
+    await cat.close();
+  });
+
+  it('round-trips table definitions, tenants, snapshots and large sequence numbers', async () => {
+    const { catalog: cat } = await make();
+    expect(await cat.latestSnapshot()).toBeNull();
+    expect(await cat.getTable(12345)).toBeNull();
+    for (const t of ['beta', 'Zeta', 'acme', 'beta']) await cat.ensureTenant(t);
+    expect(await cat.listTenants()).toEqual(['Zeta', 'acme', 'beta']);
+    const columns = [
+      { name: 'id', type: 'BIGINT', notNull: true, defaultValue: null },
+      { name: 'amount', type: 'DECIMAL(18,3)', notNull: false, defaultValue: '0.000' },
+    ];
+    const id1 = await cat.reserveTable({ tenant: 'acme', schema: 'sales', name: 'orders', columns, primaryKey: ['id'] });
+    const id2 = await cat.reserveTable({ tenant: 'acme', schema: 'sales', name: 'refunds', columns, primaryKey: [] });
+    expect(id2).toBeGreaterThan(id1);
+    const big = 2 ** 40 + 7;
+    await cat.markTableCreated(id1, big);
+    await cat.markTableDropped(id1, big + 5);
+    await cat.markTableDropped(id1, big + 9); // idempotent
+    expect(await cat.getTable(id1)).toEqual({
+      tableId: id1,
+      tenant: 'acme',
+      schema: 'sales',
+      name: 'orders',
+      columns,
+      primaryKey: ['id'],
+      schemaVersion: 1,
+      createdSeq: big,
+      droppedSeq: big + 5,
+    });
+    const s = await cat.publish({ parentSnapshotId: null, watermark: big + 1, addedFiles: [file(id1, 'big.parquet', big, big + 1)], removedFileIds: [], tableWatermarks: [{ tableId: id1, seq: big + 1 }] });
+    expect(await cat.getSnapshot(s.snapshotId)).toEqual(s);
+    expect(await cat.latestSnapshot()).toEqual(s);
+    expect(await cat.getSnapshot(s.snapshotId + 1)).toBeNull();
+    expect(await cat.tableWatermark(id1, s.snapshotId)).toBe(big + 1);
+    const contents = await cat.snapshotContents('acme', s.snapshotId);
+    expect(contents.tables.map((t) => t.name)).toEqual(['orders']);
+    expect(contents.files.get(id1)![0]!.maxSeq).toBe(big + 1);
+    await cat.ping();
+    await cat.close();
+  });
+
+  it('refuses the contents of a snapshot that does not exist with DM003', async () => {
+    const { catalog: cat } = await make();
+    const err = await cat.snapshotContents('acme', 42).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuckMeshError);
+    expect((err as DuckMeshError).sqlstate).toBe(SqlState.snapshotUnavailable);
+    await cat.close();
+  });
+
+  it('never shows a torn snapshot while another process publishes', async () => {
+    const { catalog: writer, second } = await make();
+    const reader = await second();
+    const id = await writer.reserveTable({ tenant: 'acme', schema: 'public', name: 't', columns: [col], primaryKey: [] });
+    await writer.markTableCreated(id, 1);
+    let parent: number | null = null;
+    const publishing = (async () => {
+      for (let i = 1; i <= 30; i++) {
+        const s = await writer.publish({ parentSnapshotId: parent, watermark: i + 1, addedFiles: [file(id, `f${i}.parquet`, i, i)], removedFileIds: [], tableWatermarks: [{ tableId: id, seq: i }] });
+        parent = s.snapshotId;
+      }
+    })();
+    let checks = 0;
+    while (parent === null || parent < 30 || checks === 0) {
+      const latest = await reader.latestSnapshot();
+      if (latest) {
+        const c = await reader.snapshotContents('acme', latest.snapshotId);
+        // Snapshot k has exactly the k files published up to it.
+        expect(c.files.get(id)!.length).toBe(latest.snapshotId);
+        checks++;
+      }
+      if (parent !== null && parent >= 30) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    await publishing;
+    expect(checks).toBeGreaterThan(0);
+    await reader.close();
+    await writer.close();
+  });
+}
