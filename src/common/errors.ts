@@ -79,4 +79,16 @@ export const SqlState = {
   idempotencyKeyConflict: 'DM004',
   /** DuckMesh: the ingest bus is unavailable. */
   busUnavailable: 'DM005',
+  /** DuckMesh: the catalog (its database) is unavailable; nothing was changed by the failed call. */
+  catalogUnavailable: 'DM006',
+  /**
+   * DuckMesh: a snapshot publication was fenced off because the publisher no longer holds the
+   * commit-worker lease (it expired, or another process took it over with a newer epoch).
+   */
+  staleLeader: 'DM007',
+  /**
+   * DuckMesh: the connection to the bus or catalog was lost after the write was sent: it may or may
+   * not have been applied. Retry only with the same idempotency key.
+   */
+  writeOutcomeUnknown: 'DM008',
 } as const;

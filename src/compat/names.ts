@@ -30,3 +30,8 @@ export function snapshotPgObject(catalogName: string, name: string): string {
 export function snapshotInfoObject(catalogName: string, name: string): string {
   return `${quoteIdent(catalogName)}.${quoteIdent(INFO_SCHEMA_SHIM_SCHEMA)}.${quoteIdent(name)}`;
 }
+
+/** Instance-level information_schema relations get a prefix, apart from the pg_catalog names. */
+export function instanceInfoSchemaTable(name: string): string {
+  return `__dm_is_${name}`;
+}

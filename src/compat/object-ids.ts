@@ -73,3 +73,10 @@ function fnv1a(s: string): number {
   }
   return h >>> 0;
 }
+
+const ATTRDEF_BASE = 0x30000000;
+
+/** pg_attrdef.oid of a column default (Postgres caps tables at 1600 columns, so 2048 slots suffice). */
+export function attrdefOid(tableId: number, attnum: number): number {
+  return ATTRDEF_BASE + tableId * 2048 + attnum;
+}

@@ -34,6 +34,10 @@ export function nullColumns(rel: CatalogRelation): string {
 /**
  * `CREATE TABLE target` with `rel`'s columns and rows (arrays in column order). `prefixFrom`
  * names a table with the same layout whose rows come first (the static system rows).
+ *
+ * Columns holding the same value in every row are emitted as typed constants instead of JSON
+ * fields, and JSON keys are short (`c0`, `c1`, …): catalog rows are mostly constant columns, and
+ * the JSON text is what DuckDB spends its time parsing.
  */
 export function createTableSql(target: string, rel: CatalogRelation, rows: readonly (readonly SqlValue[])[], prefixFrom?: string): string {
   if (rows.length === 0) {
@@ -41,18 +45,34 @@ export function createTableSql(target: string, rel: CatalogRelation, rows: reado
     const ddl = rel.columns.map((c) => `${quoteIdent(c.name)} ${storageType(c.pgType)}`).join(', ');
     return `CREATE TABLE ${target} (${ddl})`;
   }
-  const names = rel.columns.map((c) => c.name);
-  const objects = rows.map((r) => {
-    if (r.length !== names.length) throw new Error(`${rel.name}: row has ${r.length} values, expected ${names.length}`);
-    const o: Record<string, SqlValue> = {};
-    for (let i = 0; i < names.length; i++) o[names[i]!] = r[i]!;
-    return o;
+  const n = rel.columns.length;
+  for (const r of rows) {
+    if (r.length !== n) throw new Error(`${rel.name}: row has ${r.length} values, expected ${n}`);
+  }
+  const varying: number[] = [];
+  const select: string[] = [];
+  rel.columns.forEach((c, i) => {
+    const first = JSON.stringify(rows[0]![i]);
+    const constant = rows.length > 1 && rows.every((r) => JSON.stringify(r[i]) === first);
+    const type = storageType(c.pgType);
+    if (constant) {
+      select.push(`CAST(${sqlLiteral(rows[0]![i]!)} AS ${type}) AS ${quoteIdent(c.name)}`);
+    } else {
+      select.push(`__dm_row.c${varying.length} AS ${quoteIdent(c.name)}`);
+      varying.push(i);
+    }
   });
   const spec: Record<string, string> = {};
-  for (const c of rel.columns) spec[c.name] = storageType(c.pgType);
-  const load =
-    `SELECT unnest(json_transform(${quoteLiteral(JSON.stringify(objects))}, ` +
-    `${quoteLiteral(JSON.stringify([spec]))}), recursive := true)`;
+  varying.forEach((col, k) => (spec[`c${k}`] = storageType(rel.columns[col]!.pgType)));
+  const objects = rows.map((r) => {
+    const o: Record<string, SqlValue> = {};
+    varying.forEach((col, k) => (o[`c${k}`] = r[col]!));
+    return o;
+  });
+  const source = varying.length === 0
+    ? `(SELECT 1 FROM range(${rows.length})) AS __dm_row`
+    : `(SELECT unnest(json_transform(${quoteLiteral(JSON.stringify(objects))}, ${quoteLiteral(JSON.stringify([spec]))})) AS __dm_row)`;
+  const load = `SELECT ${select.join(", ")} FROM ${source}`;
   return prefixFrom === undefined
     ? `CREATE TABLE ${target} AS ${load}`
     : `CREATE TABLE ${target} AS SELECT * FROM ${prefixFrom} UNION ALL ${load}`;

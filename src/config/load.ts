@@ -11,6 +11,12 @@ const ENV: Record<string, string> = {
   DUCKMESH_LOG_LEVEL: 'logLevel',
   DUCKMESH_DEFAULT_TENANT: 'defaultTenant',
   DUCKMESH_AUTH_METHOD: 'auth.method',
+  DUCKMESH_BUS: 'bus',
+  DUCKMESH_CATALOG: 'catalog',
+  /** Comma-separated, e.g. `ingest,query`. */
+  DUCKMESH_ROLES: 'roles',
+  DUCKMESH_LEASE_TTL_MS: 'lease.ttlMs',
+  DUCKMESH_NODE_ID: 'nodeId',
 };
 
 export class ConfigError extends Error {}
@@ -60,6 +66,14 @@ function checkSafety(config: Config): void {
   }
   if (config.auth.method === 'scram-sha-256' && config.auth.users.length === 0) {
     throw new ConfigError('auth.method is scram-sha-256 but no users are configured');
+  }
+  // The embedded bus and catalog belong to the one process holding the data directory: a process
+  // that leaves the commit worker to another process must share a bus and catalog with it.
+  if (!config.roles.includes('worker') && (config.bus === 'embedded' || config.catalog === 'embedded')) {
+    throw new ConfigError(
+      `roles "${config.roles.join(',')}" run no commit worker; another process must, and that needs a shared bus and catalog: ` +
+        'set bus (postgres://… or nats://…) and catalog (postgres://…), or add the "worker" role',
+    );
   }
 }
 

@@ -1,4 +1,60 @@
+import os from 'node:os';
 import { z } from 'zod';
+
+/** The roles one process can run; `duckmesh serve` runs all three unless told otherwise. */
+export const ROLES = ['ingest', 'query', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Distinguishes processes in the commit-worker lease; unique per process on one host. */
+export function defaultNodeId(): string {
+  return `${os.hostname()}-${process.pid}`;
+}
+
+const PG_URL = /^postgres(ql)?:\/\//i;
+const NATS_URL = /^nats:\/\//i;
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `embedded`, a postgres:// URL, or nats:// URL(s) (comma-separated for a cluster). */
+const busSetting = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(
+    (v) =>
+      v === 'embedded' ||
+      (PG_URL.test(v) && isUrl(v)) ||
+      v.split(',').every((u) => NATS_URL.test(u.trim()) && isUrl(u.trim())),
+    { message: 'must be "embedded", a postgres://… URL or nats://… URL(s), comma-separated' },
+  );
+
+const catalogSetting = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((v) => v === 'embedded' || (PG_URL.test(v) && isUrl(v)), { message: 'must be "embedded" or a postgres://… URL' });
+
+/** A list of roles, also accepted as one comma-separated string (env, flags). */
+const rolesSetting = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((r) => r.trim())
+          .filter((r) => r !== '')
+      : v,
+  z
+    .array(z.enum(ROLES))
+    .min(1, 'needs at least one of ingest, query, worker')
+    .transform((rs) => ROLES.filter((r) => rs.includes(r))),
+);
 
 /**
  * The whole configuration, with safe defaults: `duckmesh serve` with no config at all runs the
@@ -57,6 +113,31 @@ export const configSchema = z
         retryDelayMs: z.coerce.number().int().positive().default(500),
       })
       .default({ maxEntriesPerCommit: 20_000, maxBytesPerCommit: 128 * 1024 * 1024, idleRecheckMs: 1000, retryDelayMs: 500 }),
+    /**
+     * The ingest bus: "embedded" (SQLite in the data directory), a postgres://… URL or nats://…
+     * URL(s). URL query parameters `schema=` (Postgres) and `stream=` / `subject=` (NATS) select
+     * where DuckMesh keeps its data; they are not passed to the driver.
+     *
+     * Any bus works for a single process. Several processes (scale-out: roles split across
+     * processes) need a bus AND a catalog they all reach — postgres/nats, never "embedded": the
+     * embedded ones live in one process's data directory, behind its lock.
+     */
+    bus: busSetting.default('embedded'),
+    /** The catalog: "embedded" (SQLite in the data directory) or a postgres://… URL. See `bus`. */
+    catalog: catalogSetting.default('embedded'),
+    /**
+     * Roles of this process. A process without "worker" relies on another process's commit worker,
+     * so it needs a shared bus and catalog (enforced at load).
+     */
+    roles: rolesSetting.default([...ROLES]),
+    lease: z
+      .object({
+        /** Commit-worker lease: a dead leader is replaced after about ttl + ttl/3. */
+        ttlMs: z.coerce.number().int().min(300).max(600_000).default(5000),
+      })
+      .default({ ttlMs: 5000 }),
+    /** This process's name in the commit-worker lease; must be unique among processes sharing a catalog. */
+    nodeId: z.string().trim().min(1).max(200).default(defaultNodeId),
   })
   .strict();
 

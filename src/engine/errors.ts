@@ -7,7 +7,8 @@ import { DuckMeshError, SqlState } from '../common/errors.js';
 export function mapDuckDbError(err: unknown, cancelReason?: 'user' | 'timeout' | null): DuckMeshError {
   if (err instanceof DuckMeshError) return err;
   const raw = err instanceof Error ? err.message : String(err);
-  const msg = raw.split('\n')[0]!.trim();
+  // node-api prefixes some errors ("Failed to extract statements: Parser Error: …").
+  const msg = raw.split('\n')[0]!.trim().replace(/^Failed to [a-z ]+: /, '');
   if (/^INTERRUPT Error/i.test(msg) || /Interrupted/.test(msg)) {
     return new DuckMeshError(
       SqlState.queryCanceled,

@@ -92,6 +92,15 @@ export function encodeInterval(months: number, days: number, micros: bigint): Bu
   return b;
 }
 
+/** jsonb_send: a version byte (1) followed by the JSON text. */
+export function encodeJsonb(text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const b = Buffer.allocUnsafe(body.length + 1);
+  b[0] = 1;
+  body.copy(b, 1);
+  return b;
+}
+
 export function encodeUuid(uint128: bigint): Buffer {
   const b = Buffer.allocUnsafe(16);
   b.writeBigUInt64BE(uint128 >> 64n, 0);

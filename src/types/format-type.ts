@@ -8,6 +8,7 @@ import { Oid, elementOidOf, pgTypeByOid } from './oids.js';
 const SQL_NAMES: ReadonlyMap<number, string> = new Map<number, string>([
   [Oid.bool, 'boolean'],
   [Oid.char, '"char"'],
+  [Oid.any, '"any"'], // a reserved word, so format_type quotes it
   [Oid.int2, 'smallint'],
   [Oid.int4, 'integer'],
   [Oid.int8, 'bigint'],

@@ -9,6 +9,9 @@ export type ArrayItem = string | null | ArrayItem[];
 const isSpace = (c: string | undefined): boolean =>
   c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
 
+/** Characters that end or alter an unquoted element. */
+const SPECIAL_UNQUOTED = new Set(['\\', ',', '}', '{', '"']);
+
 function malformed(input: string, detail: string): DuckMeshError {
   return new DuckMeshError(SqlState.invalidTextRepresentation, `malformed array literal: "${input}"`, { detail });
 }
@@ -132,6 +135,10 @@ export function parseArrayLiteral(input: string): ArrayItem[] {
     let escaped = false;
     let keep = 0; // length of `out` that trailing-space trimming may not cut (escaped chars)
     for (;;) {
+      // Copy runs of ordinary characters in one slice.
+      const start = pos;
+      while (pos < s.length && !SPECIAL_UNQUOTED.has(s[pos])) pos++;
+      if (pos > start) out += s.slice(start, pos);
       const c = s[pos];
       if (c === undefined) throw unexpected(input, undefined);
       if (c === '\\') {
@@ -144,9 +151,6 @@ export function parseArrayLiteral(input: string): ArrayItem[] {
         break;
       } else if (c === '{' || c === '"') {
         throw unexpected(input, c);
-      } else {
-        out += c;
-        pos++;
       }
     }
     let end = out.length;
@@ -170,6 +174,12 @@ export function arrayDepth(items: ArrayItem[]): number {
   return dims(items).length;
 }
 
+/** One element of a DuckDB list literal: double-quoted, with " and \ backslash-escaped. */
+export function quoteDuckListElement(s: string): string {
+  if (s.indexOf('"') < 0 && s.indexOf('\\') < 0) return `"${s}"`;
+  return `"${s.replace(/["\\]/g, '\\$&')}"`;
+}
+
 /** A DuckDB list literal DuckDB's VARCHAR→LIST cast reads back exactly: every element double-quoted. */
 export function duckListLiteral(items: readonly ArrayItem[]): string {
   let out = '[';
@@ -178,7 +188,7 @@ export function duckListLiteral(items: readonly ArrayItem[]): string {
     const it = items[i];
     if (it === null) out += 'NULL';
     else if (Array.isArray(it)) out += duckListLiteral(it);
-    else out += `"${it.replace(/["\\]/g, '\\$&')}"`;
+    else out += quoteDuckListElement(it);
   }
   return `${out}]`;
 }

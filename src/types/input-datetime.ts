@@ -13,10 +13,11 @@
  * timestamp (without time zone) ignores any zone given, as Postgres does.
  */
 import {
-  MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, DUCK_DATE_NEG_INF, DUCK_DATE_POS_INF,
-  DUCK_TS_NEG_INF, DUCK_TS_POS_INF, daysFromCivil, daysInMonth, civil, civilFromDays,
+  MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, DUCK_DATE_NEG_INF, DUCK_DATE_POS_INF,
+  DUCK_TS_NEG_INF, DUCK_TS_POS_INF, daysFromCivil, daysInMonth,
 } from './calendar.js';
 import { tokenize, type Field } from './datetime-tokens.js';
+import { duckDateLiteral, duckTimestampLiteral } from './format-datetime.js';
 import {
   badDatetime, datetimeFieldOverflow, datetimeOutOfRange, timezoneOverflow, unknownTimezone,
 } from './input-errors.js';
@@ -46,7 +47,7 @@ interface Parsed {
   year2?: boolean;
   month?: number;
   day?: number;
-  /** The month/day came from a numeric MDY field (errors then hint at DateStyle). */
+  /** The month/day came from a numeric M/D/Y field (so loose numbers cannot be a day or year). */
   mdy?: boolean;
   bc: boolean;
   hour?: number;
@@ -195,7 +196,7 @@ function decodeDateField(text: string, p: Parsed): void {
   }
 }
 
-function decodeFields(fields: Field[], type: DatetimeType): Parsed {
+function decodeFields(fields: Field[]): Parsed {
   const p: Parsed = { bc: false, minute: 0, second: 0, micros: 0 };
   const pending: PendingNumber[] = [];
   let isoTime = false;
@@ -257,7 +258,6 @@ function decodeFields(fields: Field[], type: DatetimeType): Parsed {
           if (p.special !== undefined) bad();
           p.special = w;
         } else if (!setZoneWord(w, p)) {
-          if (type === 'time' || type === 'time with time zone' || type === 'date') bad();
           bad();
         }
         break;
@@ -340,10 +340,10 @@ function errorFor(e: unknown, type: DatetimeType, input: string): Error {
   return e as Error;
 }
 
-function parseFields(input: string, type: DatetimeType): Parsed {
+function parseFields(input: string): Parsed {
   const fields = tokenize(input, (w) => KEYWORDS.has(w));
   if (fields === null || fields.length === 0) bad();
-  return decodeFields(fields, type);
+  return decodeFields(fields);
 }
 
 /** Seconds east of UTC for a zone/offset given with a local wall time (µs since 1970 as if UTC). */
@@ -391,6 +391,63 @@ function isoFast(text: string, withTime: boolean): { days: number; tod: number; 
 }
 
 // ---------------------------------------------------------------------------------------
+// Canonical text straight from the ISO fields, skipping the µs round trip. This is the ingest
+// hot path, so it avoids BigInt: whole seconds stay exact in doubles for any 4-digit year.
+
+const ISO_TS = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?(Z|z|[+-]\d\d(?::?\d\d)?)?$/;
+const ISO_DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
+
+function validYmd(y: number, mo: number, d: number): boolean {
+  return y > 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+const PAD2: readonly string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/** DuckDB literal for ISO input already in (or trivially close to) canonical form, else undefined. */
+function fastCanonicalTimestamp(text: string, withTimeZone: boolean): string | undefined {
+  const m = ISO_TS.exec(text);
+  if (m === null) return undefined;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const sec = m[6] === undefined ? 0 : Number(m[6]);
+  if (!validYmd(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
+  const frac = m[7] === undefined ? '' : `.${m[7]}`;
+  const zone = m[8];
+  let offset = 0;
+  if (withTimeZone && zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const oh = Number(zone.slice(1, 3));
+    const om = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+    if (oh > 15 || om > 59) return undefined;
+    offset = (zone[0] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  }
+  if (offset === 0) {
+    return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}${frac}${withTimeZone ? '+00' : ''}`;
+  }
+  const utc = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+  const days = Math.floor(utc / 86400);
+  let sod = utc - days * 86400;
+  const hh = Math.floor(sod / 3600);
+  sod -= hh * 3600;
+  const mm = Math.floor(sod / 60);
+  return `${duckDateLiteral(days)} ${PAD2[hh]}:${PAD2[mm]}:${PAD2[sod - mm * 60]}${frac}+00`;
+}
+
+/** Canonical DuckDB text for timestamp/timestamptz input (the validator's entry point). */
+export function canonicalTimestamp(text: string, withTimeZone: boolean): string {
+  return fastCanonicalTimestamp(text, withTimeZone) ?? duckTimestampLiteral(parseTimestamp(text, withTimeZone), withTimeZone);
+}
+
+/** Canonical DuckDB text for date input. */
+export function canonicalDate(text: string): string {
+  const m = ISO_DATE.exec(text);
+  if (m !== null && validYmd(Number(m[1]), Number(m[2]), Number(m[3]))) return text;
+  return duckDateLiteral(parseDate(text));
+}
+
+// ---------------------------------------------------------------------------------------
 // Public parsers
 
 /** date_in → days since 1970-01-01 (DuckDB's ±infinity sentinels for infinities). */
@@ -398,7 +455,7 @@ export function parseDate(text: string): number {
   const fast = isoFast(text, true);
   if (fast !== undefined) return fast.days;
   try {
-    const p = parseFields(text, 'date');
+    const p = parseFields(text);
     if (p.special !== undefined) {
       switch (p.special) {
         case 'infinity': return DUCK_DATE_POS_INF;
@@ -445,7 +502,7 @@ export function parseTimestamp(text: string, withTimeZone: boolean): bigint {
     if (us >= MIN_TIMESTAMP && us <= MAX_TIMESTAMP) return us;
   }
   try {
-    const p = parseFields(text, type);
+    const p = parseFields(text);
     const special = specialTimestamp(p, withTimeZone);
     if (special !== undefined) {
       if (p.year !== undefined || p.month !== undefined || p.day !== undefined) bad();
@@ -465,7 +522,7 @@ export function parseTimestamp(text: string, withTimeZone: boolean): bigint {
 /** time_in → µs of day (a date and zone may be present and are ignored). */
 export function parseTime(text: string): number {
   try {
-    const p = parseFields(text, 'time');
+    const p = parseFields(text);
     if (p.special === 'allballs') {
       if (p.hour !== undefined) bad();
       return 0;
@@ -487,7 +544,7 @@ export function parseTime(text: string): number {
 /** timetz_in → µs of day and offset (seconds east of UTC; session zone UTC when none is given). */
 export function parseTimeTZ(text: string): { micros: number; offset: number } {
   try {
-    const p = parseFields(text, 'time with time zone');
+    const p = parseFields(text);
     let micros: number;
     if (p.special === 'allballs') {
       if (p.hour !== undefined) bad();
@@ -510,11 +567,3 @@ export function parseTimeTZ(text: string): { micros: number; offset: number } {
     throw errorFor(e, 'time with time zone', text);
   }
 }
-
-/** Calendar date of DuckDB day number (re-exported for callers that need parts). */
-export function dateParts(days: number): { year: number; month: number; day: number } {
-  civilFromDays(days);
-  return { year: civil.year, month: civil.month, day: civil.day };
-}
-
-export { MICROS_PER_DAY };

@@ -38,11 +38,12 @@ const UNITS: ReadonlyMap<string, Unit> = new Map<string, Unit>([
   ['mil', 'millennium'], ['millennia', 'millennium'], ['millennium', 'millennium'], ['mils', 'millennium'],
 ]);
 
+/** Field masks for duplicate detection; a time field claims hours, minutes and all second units. */
+const ALL_SECONDS = 32 | 64 | 128;
 const BIT: Record<Unit | 'time', number> = {
   year: 1, month: 2, day: 4, hour: 8, minute: 16, second: 32, millisecond: 64, microsecond: 128,
-  week: 256, decade: 512, century: 1024, millennium: 2048, time: 8 | 16 | 32,
+  week: 256, decade: 512, century: 1024, millennium: 2048, time: 8 | 16 | ALL_SECONDS,
 };
-const ALL_SECONDS = 32 | 64 | 128;
 
 class BadFormat extends Error {}
 class FieldOverflow extends Error {}

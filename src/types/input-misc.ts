@@ -75,7 +75,10 @@ const HEX = /^[0-9a-fA-F]$/;
  * uuid_in: 32 hex digits, optionally in braces, with an optional '-' after any group of
  * four digits. Returns the canonical lower-case 8-4-4-4-12 form.
  */
+const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 export function parseUuid(text: string): string {
+  if (CANONICAL_UUID.test(text)) return text.toLowerCase();
   let i = 0;
   const braces = text[0] === '{';
   if (braces) i++;
@@ -193,7 +196,30 @@ export function checkJson(text: string): string {
     throw new DuckMeshError(SqlState.invalidTextRepresentation, 'invalid input syntax for type json',
       { detail: (e as Error).message });
   }
+  if (text.includes('\\u') && hasLoneSurrogateEscape(text)) {
+    // Postgres' json keeps "\ud800" as written; DuckDB's JSON parser rejects it.
+    throw new DuckMeshError(SqlState.featureNotSupported, 'JSON with an unpaired Unicode surrogate escape cannot be stored',
+      { detail: 'DuckDB requires \\uD800-\\uDBFF escapes to be followed by a \\uDC00-\\uDFFF escape.' });
+  }
   return text;
+}
+
+/** Scan JSON escapes for a high surrogate not followed by a low one, or a stray low one. */
+function hasLoneSurrogateEscape(text: string): boolean {
+  const re = /\\(?:u([0-9a-fA-F]{4})|[^u])/g;
+  let pendingHighEnd = -1;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const code = m[1] === undefined ? -1 : parseInt(m[1], 16);
+    const isLow = code >= 0xdc00 && code <= 0xdfff;
+    if (pendingHighEnd >= 0) {
+      if (!(isLow && m.index === pendingHighEnd)) return true;
+      pendingHighEnd = -1;
+      continue;
+    }
+    if (isLow) return true;
+    if (code >= 0xd800 && code <= 0xdbff) pendingHighEnd = m.index + m[0].length;
+  }
+  return pendingHighEnd >= 0;
 }
 
 // ---------------------------------------------------------------------------------------

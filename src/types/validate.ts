@@ -10,9 +10,9 @@
  */
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { ColumnType } from './column-types.js';
-import { duckDateLiteral, duckIntervalLiteral, duckTimestampLiteral, formatTimeMicros, formatTimeTZ } from './format-datetime.js';
-import { arrayDepth, duckListLiteral, parseArrayLiteral, type ArrayItem } from './input-array.js';
-import { parseDate, parseTime, parseTimeTZ, parseTimestamp } from './input-datetime.js';
+import { duckIntervalLiteral, duckTimestampLiteral, formatTimeMicros, formatTimeTZ } from './format-datetime.js';
+import { arrayDepth, duckListLiteral, parseArrayLiteral, quoteDuckListElement, type ArrayItem } from './input-array.js';
+import { canonicalDate, canonicalTimestamp, parseTime, parseTimeTZ, parseTimestamp } from './input-datetime.js';
 import { datetimeOutOfRange } from './input-errors.js';
 import { parseInterval } from './input-interval.js';
 import { checkJson, checkLength, checkText, duckBlobLiteral, parseBitString, parseBytea, parseUuid } from './input-misc.js';
@@ -83,7 +83,7 @@ function scalarValidator(ct: ColumnType): Validator {
     case 'BLOB':
       return (t) => duckBlobLiteral(parseBytea(t));
     case 'DATE':
-      return (t) => duckDateLiteral(parseDate(t));
+      return canonicalDate;
     case 'TIME':
     case 'TIME_NS':
       return (t) => formatTimeMicros(parseTime(t));
@@ -96,7 +96,7 @@ function scalarValidator(ct: ColumnType): Validator {
     case 'TIMESTAMP':
     case 'TIMESTAMP_S':
     case 'TIMESTAMP_MS':
-      return (t) => duckTimestampLiteral(parseTimestamp(t, false), false);
+      return (t) => canonicalTimestamp(t, false);
     case 'TIMESTAMP_NS':
       return (t) => {
         const us = parseTimestamp(t, false);
@@ -106,7 +106,7 @@ function scalarValidator(ct: ColumnType): Validator {
         return duckTimestampLiteral(us, false);
       };
     case 'TIMESTAMP WITH TIME ZONE':
-      return (t) => duckTimestampLiteral(parseTimestamp(t, true), true);
+      return (t) => canonicalTimestamp(t, true);
     case 'INTERVAL':
       return (t) => {
         const v = parseInterval(t);
@@ -249,7 +249,7 @@ function listLiteralOf(items: readonly (string | null | ListText)[]): string {
     const it = items[i];
     if (it === null) out += 'NULL';
     else if (it instanceof ListText) out += it.text;
-    else out += `"${it.replace(/["\\]/g, '\\$&')}"`;
+    else out += quoteDuckListElement(it);
   }
   return `${out}]`;
 }

@@ -21,6 +21,9 @@ const file = (tableId: number, p: string, minSeq: number, maxSeq: number, tenant
 
 const col = { name: 'x', type: 'INTEGER', notNull: false, defaultValue: null };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const LEASE = 'commit-worker';
+
 /** The Catalog contract: every backend runs these cases against fresh, empty storage from `make`. */
 export function catalogContract(make: () => Promise<CatalogUnderTest>): void {
   it('registers tables around their bus position and resolves them per snapshot', async () => {
@@ -187,5 +190,119 @@ export function catalogContract(make: () => Promise<CatalogUnderTest>): void {
     expect(checks).toBeGreaterThan(0);
     await reader.close();
     await writer.close();
+  });
+
+  it('leases: two holders compete for a free lease and exactly one wins', async () => {
+    const { catalog: a, second } = await make();
+    const b = await second();
+    const grants = await Promise.all([a.acquireLease(LEASE, 'node-a', 60_000), b.acquireLease(LEASE, 'node-b', 60_000)]);
+    expect(grants.filter((g) => g !== null).length).toBe(1);
+    const winner = grants[0] ? 'node-a' : 'node-b';
+    const won = grants.find((g) => g !== null)!;
+    expect(won.epoch).toBe(1);
+    expect(won.expiresAt).toBeGreaterThan(Date.now() + 50_000);
+    // The loser keeps losing while the grant is unexpired, from either instance.
+    const loser = winner === 'node-a' ? 'node-b' : 'node-a';
+    expect(await a.acquireLease(LEASE, loser, 60_000)).toBeNull();
+    expect(await b.acquireLease(LEASE, loser, 60_000)).toBeNull();
+    // Other lease names are independent.
+    expect(await b.acquireLease('compactor', loser, 60_000)).toMatchObject({ epoch: 1 });
+    await b.close();
+    await a.close();
+  });
+
+  it('leases: renewal keeps the lease and its epoch; release hands it over with a higher epoch', async () => {
+    const { catalog: cat } = await make();
+    const g1 = (await cat.acquireLease(LEASE, 'node-a', 60_000))!;
+    await sleep(5);
+    const g2 = (await cat.acquireLease(LEASE, 'node-a', 60_000))!;
+    expect(g2.epoch).toBe(g1.epoch);
+    expect(g2.expiresAt).toBeGreaterThanOrEqual(g1.expiresAt);
+    expect(await cat.acquireLease(LEASE, 'node-b', 60_000)).toBeNull();
+    await cat.releaseLease(LEASE, 'node-b'); // not the holder: no effect
+    expect(await cat.acquireLease(LEASE, 'node-b', 60_000)).toBeNull();
+    await cat.releaseLease(LEASE, 'node-a');
+    const g3 = (await cat.acquireLease(LEASE, 'node-b', 60_000))!;
+    expect(g3.epoch).toBe(g1.epoch + 1);
+    // The old holder's fence is dead; the new one's works.
+    await expect(
+      cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-a', epoch: g1.epoch } }),
+    ).rejects.toMatchObject({ sqlstate: SqlState.staleLeader });
+    await cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-b', epoch: g3.epoch } });
+    await expect(cat.acquireLease(LEASE, 'node-a', 0)).rejects.toThrow(/ttlMs/);
+    await cat.close();
+  });
+
+  it('leases: after expiry another holder takes over; the old leader\'s fenced publish is rejected and writes nothing', async () => {
+    const { catalog: a, second } = await make();
+    const b = await second();
+    const ga = (await a.acquireLease(LEASE, 'node-a', 200))!;
+    expect(ga).not.toBeNull();
+    const fenceA = { lease: LEASE, holder: 'node-a', epoch: ga.epoch };
+    const s1 = await a.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [file(1, 'a1.parquet', 1, 1)], removedFileIds: [], tableWatermarks: [], fencing: fenceA });
+    expect(await b.acquireLease(LEASE, 'node-b', 60_000)).toBeNull();
+    await sleep(350);
+    const gb = (await b.acquireLease(LEASE, 'node-b', 60_000))!;
+    expect(gb).not.toBeNull();
+    expect(gb.epoch).toBeGreaterThan(ga.epoch);
+    // The old leader cannot renew any more …
+    expect(await a.acquireLease(LEASE, 'node-a', 200)).toBeNull();
+    // … and its publication, built on the right parent, is fenced off.
+    const err = await a
+      .publish({ parentSnapshotId: s1.snapshotId, watermark: 2, addedFiles: [file(1, 'stale.parquet', 2, 2)], removedFileIds: [], tableWatermarks: [{ tableId: 1, seq: 2 }], fencing: fenceA })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuckMeshError);
+    expect((err as DuckMeshError).sqlstate).toBe(SqlState.staleLeader);
+    expect((err as Error).message).toMatch(/no longer the leader.*epoch/);
+    expect((await b.allFiles()).map((f) => f.path)).toEqual(['a1.parquet']);
+    expect((await b.latestSnapshot())!.snapshotId).toBe(s1.snapshotId);
+    expect(await b.tableWatermark(1, s1.snapshotId + 1)).toBe(0);
+    // Right epoch, wrong holder: rejected too.
+    await expect(
+      a.publish({ parentSnapshotId: s1.snapshotId, watermark: 2, addedFiles: [], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-a', epoch: gb.epoch } }),
+    ).rejects.toMatchObject({ sqlstate: SqlState.staleLeader });
+    // The new leader publishes.
+    const s2 = await b.publish({ parentSnapshotId: s1.snapshotId, watermark: 2, addedFiles: [file(1, 'b2.parquet', 2, 2)], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-b', epoch: gb.epoch } });
+    expect(s2.snapshotId).toBe(s1.snapshotId + 1);
+    await b.close();
+    await a.close();
+  });
+
+  it('leases: an expired grant fences its holder even if nobody took over; re-taking it bumps the epoch', async () => {
+    const { catalog: cat } = await make();
+    await expect(
+      cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-a', epoch: 1 } }),
+    ).rejects.toThrow(/never been granted/);
+    const g1 = (await cat.acquireLease(LEASE, 'node-a', 100))!;
+    await sleep(250);
+    await expect(
+      cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [file(1, 'late.parquet', 1, 1)], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-a', epoch: g1.epoch } }),
+    ).rejects.toThrow(/expired/);
+    expect(await cat.allFiles()).toEqual([]);
+    expect(await cat.latestSnapshot()).toBeNull();
+    const g2 = (await cat.acquireLease(LEASE, 'node-a', 60_000))!;
+    expect(g2.epoch).toBe(g1.epoch + 1);
+    await expect(
+      cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-a', epoch: g1.epoch } }),
+    ).rejects.toMatchObject({ sqlstate: SqlState.staleLeader });
+    const s = await cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [], fencing: { lease: LEASE, holder: 'node-a', epoch: g2.epoch } });
+    expect(s.snapshotId).toBe(1);
+    await cat.close();
+  });
+
+  it('onPublish tells this process about its own publications, not about rejected ones', async () => {
+    const { catalog: cat } = await make();
+    const seen: number[] = [];
+    const off = cat.onPublish((id) => seen.push(id));
+    const s1 = await cat.publish({ parentSnapshotId: null, watermark: 1, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    await expect(cat.publish({ parentSnapshotId: null, watermark: 2, addedFiles: [], removedFileIds: [], tableWatermarks: [] })).rejects.toThrow(/rejected/);
+    await sleep(100);
+    // A backend that also delivers notifications across processes may echo our own: at least once.
+    expect(new Set(seen)).toEqual(new Set([s1.snapshotId]));
+    off();
+    await cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 2, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    await sleep(100);
+    expect(new Set(seen)).toEqual(new Set([s1.snapshotId]));
+    await cat.close();
   });
 }

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { connect, startServer } from '../helpers/server.js';
@@ -15,16 +16,20 @@ afterAll(async () => {
 const hasPsql = spawnSync('psql', ['--version']).status === 0;
 if (!hasPsql && process.env['DUCKMESH_REQUIRE_SERVICES'] === '1') throw new Error('psql is required (DUCKMESH_REQUIRE_SERVICES=1)');
 
-function psql(args: string[], db = 'duckmesh'): string {
-  return execFileSync('psql', ['-X', '-h', '127.0.0.1', '-p', String(srv.port), '-U', 'tester', '-d', db, '-v', 'ON_ERROR_STOP=1', ...args], {
+const run = promisify(execFile);
+
+// psql must run asynchronously: the server under test lives in this process's event loop.
+async function psql(args: string[], db = 'duckmesh'): Promise<string> {
+  const { stdout } = await run('psql', ['-X', '-h', '127.0.0.1', '-p', String(srv.port), '-U', 'tester', '-d', db, '-v', 'ON_ERROR_STOP=1', ...args], {
     encoding: 'utf8',
     env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
   });
+  return stdout;
 }
 
 describe.runIf(hasPsql)('psql', () => {
-  it('creates, inserts and reads back in one session; a second session waits on the token', () => {
-    const out = psql([
+  it('creates, inserts and reads back in one session; a second session waits on the token', async () => {
+    const out = await psql([
       '-At',
       '-c',
       'CREATE TABLE pets (id INTEGER PRIMARY KEY, name TEXT, born DATE, weight NUMERIC(6,2), vaccinated BOOLEAN)',
@@ -40,21 +45,24 @@ describe.runIf(hasPsql)('psql', () => {
     expect(lines).toContain('2|Tom||4.25|f');
     const token = lines[lines.length - 1]!;
     expect(token).toMatch(/^dm1\.[0-9a-f]{16}$/);
-    const second = psql(['-At', '-c', `SET duckmesh.min_visibility_token = '${token}'`, '-c', 'SELECT count(*) FROM pets']);
+    const second = await psql(['-At', '-c', `SET duckmesh.min_visibility_token = '${token}'`, '-c', 'SELECT count(*) FROM pets']);
     expect(second.trim().split('\n').pop()).toBe('2');
   });
 
-  it('runs several statements in one simple-query message and passes -c options at startup', () => {
-    const out = execFileSync('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', `SELECT 1; SELECT 'two'; SHOW application_name`], {
+  it('runs several statements in one simple-query message and passes -c options at startup', async () => {
+    const { stdout: out } = await run('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', `SELECT 1; SELECT 'two'; SHOW application_name`], {
       encoding: 'utf8',
       env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(srv.port), PGUSER: 'tester', PGDATABASE: 'duckmesh', PGAPPNAME: 'dm-test', PGOPTIONS: '-c statement_timeout=5000' },
     });
     expect(out.trim().split('\n')).toEqual(['1', 'two', 'dm-test']);
   });
 
-  it('shows errors with their SQLSTATE', () => {
-    const r = spawnSync('psql', ['-X', '-h', '127.0.0.1', '-p', String(srv.port), '-U', 'tester', '-d', 'duckmesh', '-v', 'VERBOSITY=verbose', '-c', 'SELECT * FROM nowhere'], { encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
+  it('shows errors with their SQLSTATE', async () => {
+    const r = await run('psql', ['-X', '-h', '127.0.0.1', '-p', String(srv.port), '-U', 'tester', '-d', 'duckmesh', '-v', 'VERBOSITY=verbose', '-c', 'SELECT * FROM nowhere'], { encoding: 'utf8' }).then(
+      () => ({ failed: false, stderr: '' }),
+      (e: { stderr: string }) => ({ failed: true, stderr: e.stderr }),
+    );
+    expect(r.failed).toBe(true);
     expect(r.stderr).toContain('42P01');
     expect(r.stderr).toContain('relation "nowhere" does not exist');
   });

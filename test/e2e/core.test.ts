@@ -23,16 +23,16 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>, db = 'duckmesh'):
 describe('write → token → snapshot → read', () => {
   it('creates a table, inserts, and reads its own writes in the same session', async () => {
     await withClient(async (c) => {
-      await c.query('CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL, amount DOUBLE PRECISION, at TIMESTAMP)');
+      await c.query('CREATE TABLE events (id BIGINT PRIMARY KEY, name TEXT NOT NULL, amount DOUBLE PRECISION, ts TIMESTAMP)');
       const ins = await c.query(`INSERT INTO events VALUES (1, 'a', 1.5, '2024-01-01 10:00:00'), (2, 'b', NULL, NULL)`);
       expect(ins.command).toBe('INSERT');
       expect(ins.rowCount).toBe(2);
-      const r = await c.query('SELECT id, name, amount, at FROM events ORDER BY id');
+      const r = await c.query('SELECT id, name, amount, ts FROM events ORDER BY id');
       expect(r.rows.map((x) => [String(x.id), x.name, x.amount])).toEqual([
         ['1', 'a', 1.5],
         ['2', 'b', null],
       ]);
-      expect(r.rows[0].at).toBeInstanceOf(Date);
+      expect(r.rows[0].ts).toBeInstanceOf(Date);
     });
   });
 

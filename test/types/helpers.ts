@@ -42,8 +42,9 @@ export async function connectPg(): Promise<{ ref: PgRef | null; reason?: string 
   try {
     await client.connect();
   } catch (e) {
-    const reason = `PostgreSQL at ${PG_URL.host}:${PG_URL.port} is unreachable (${(e as Error).message}); differential tests skipped`;
-    if (process.env.DUCKMESH_REQUIRE_SERVICES === '1') throw new Error(reason);
+    const why = `PostgreSQL at ${PG_URL.host}:${PG_URL.port} is unreachable (${(e as Error).message})`;
+    if (process.env.DUCKMESH_REQUIRE_SERVICES === '1') throw new Error(`${why} and DUCKMESH_REQUIRE_SERVICES=1`);
+    const reason = `${why}; differential tests skipped`;
     console.warn(reason);
     return { ref: null, reason };
   }

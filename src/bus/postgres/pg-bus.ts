@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import type { BusEntry, BusRecord, IngestBus, ReadLimits } from '../types.js';
-import { BUS_MIGRATIONS, runMigrations } from './migrations.js';
-import { NotifyListener } from './notify-listener.js';
+import { runMigrations } from '../../common/pg/migrations.js';
+import { NotifyListener } from '../../common/pg/notify-listener.js';
 import {
   checkSchemaName,
   clientConfig,
@@ -13,7 +13,8 @@ import {
   isConnectionError,
   quoteIdent,
   type PgConnectionOptions,
-} from './pg-support.js';
+} from '../../common/pg/pg-support.js';
+import { BUS_MIGRATIONS } from './migrations.js';
 
 export interface PgBusOptions extends PgConnectionOptions {
   /** Called for errors nobody awaits (idle pool clients dropped, LISTEN session lost). */

@@ -1,9 +1,12 @@
 import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
+import { checkFence, checkTtl, type LeaseRowState } from '../lease-check.js';
 import type {
   Catalog,
   ColumnDef,
   FileRecord,
+  LeaseGrant,
   NewTable,
   SnapshotCommit,
   SnapshotContents,
@@ -78,14 +81,36 @@ const MIGRATIONS: string[] = [
      seq INTEGER NOT NULL,
      PRIMARY KEY (table_id, snapshot_id)
    );`,
+  // Leases (commit-worker election). Rows are never deleted, so an epoch is never reused.
+  `CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     epoch INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
-/** The embedded catalog: SQLite (WAL, synchronous=FULL) in the data directory. */
+interface LeaseRow {
+  holder: string;
+  epoch: number;
+  expires_at: number;
+}
+
+/**
+ * The embedded catalog: SQLite (WAL, synchronous=FULL) in the data directory.
+ *
+ * Writes that read-then-write (publish, acquireLease) run in IMMEDIATE transactions: the write
+ * lock is taken at BEGIN, so two connections on the same file cannot both read the same state and
+ * then both write. Lease expiry uses this process's clock (Date.now()): the embedded catalog has
+ * one owning process, and tests that open a second instance run in the same process.
+ */
 export class SqliteCatalog implements Catalog {
   readonly backend = 'embedded';
   private readonly db: Database.Database;
+  private readonly events = new EventEmitter();
 
   constructor(file: string) {
+    this.events.setMaxListeners(0);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -202,8 +227,38 @@ export class SqliteCatalog implements Catalog {
     return row.seq ?? 0;
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | null> {
+    checkTtl(ttlMs);
+    const tx = this.db.transaction((): LeaseGrant | null => {
+      const now = Date.now();
+      const row = this.db.prepare('SELECT holder, epoch, expires_at FROM leases WHERE name = ?').get(name) as LeaseRow | undefined;
+      const expiresAt = now + ttlMs;
+      if (!row) {
+        this.db.prepare('INSERT INTO leases (name, holder, epoch, expires_at) VALUES (?, ?, 1, ?)').run(name, holder, expiresAt);
+        return { epoch: 1, expiresAt };
+      }
+      const live = row.expires_at > now;
+      if (live && row.holder !== holder) return null;
+      const epoch = live ? row.epoch : row.epoch + 1;
+      this.db.prepare('UPDATE leases SET holder = ?, epoch = ?, expires_at = ? WHERE name = ?').run(holder, epoch, expiresAt, name);
+      return { epoch, expiresAt };
+    });
+    return tx.immediate();
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    const now = Date.now();
+    this.db.prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ? AND expires_at > ?').run(now, name, holder, now);
+  }
+
   async publish(commit: SnapshotCommit): Promise<SnapshotInfo> {
     const tx = this.db.transaction((): SnapshotInfo => {
+      if (commit.fencing) {
+        const f = commit.fencing;
+        const row = this.db.prepare('SELECT holder, epoch, expires_at FROM leases WHERE name = ?').get(f.lease) as LeaseRow | undefined;
+        const state: LeaseRowState | undefined = row && { holder: row.holder, epoch: row.epoch, live: row.expires_at > Date.now() };
+        checkFence(f, state);
+      }
       const latest = this.db.prepare('SELECT max(snapshot_id) AS id, max(watermark) AS w FROM snapshots').get() as {
         id: number | null;
         w: number | null;
@@ -235,7 +290,15 @@ export class SqliteCatalog implements Catalog {
       for (const t of commit.tableWatermarks) wm.run(t.tableId, snapshotId, t.seq);
       return { snapshotId, watermark: commit.watermark, committedAt };
     });
-    return tx();
+    const snapshot = tx.immediate();
+    this.events.emit('publish', snapshot.snapshotId);
+    return snapshot;
+  }
+
+  /** Only this instance's publications (the embedded catalog has one owning process). */
+  onPublish(listener: (snapshotId: number) => void): () => void {
+    this.events.on('publish', listener);
+    return () => this.events.off('publish', listener);
   }
 
   async allFiles(): Promise<FileRecord[]> {
@@ -247,6 +310,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   async close(): Promise<void> {
+    this.events.removeAllListeners();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,8 +1,9 @@
-import type { Migration } from '../../bus/postgres/migrations.js';
+import type { Migration } from '../../common/pg/migrations.js';
 
 /**
  * The catalog's tables in Postgres: the same tables and columns as the embedded (SQLite) catalog,
- * with Postgres types. They live beside the bus tables when both share a schema; names do not clash.
+ * with Postgres types (plus `snapshots.publish_id`, which only the Postgres catalog needs). They
+ * live beside the bus tables when both share a schema; names do not clash.
  */
 export const CATALOG_MIGRATIONS: Migration[] = [
   {
@@ -48,5 +49,20 @@ export const CATALOG_MIGRATIONS: Migration[] = [
         seq bigint NOT NULL,
         PRIMARY KEY (table_id, snapshot_id)
       );`,
+  },
+  {
+    version: 2,
+    sql: (s) => `
+      -- Leases (commit-worker election). Rows are never deleted, so an epoch is never reused.
+      -- Expiry is by the database server's clock (clock_timestamp()), the one clock all processes share.
+      CREATE TABLE ${s}.leases (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        epoch bigint NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      -- Identifies the publish attempt that created a snapshot, so a publisher whose COMMIT
+      -- acknowledgement was lost can find out whether it committed.
+      ALTER TABLE ${s}.snapshots ADD COLUMN publish_id uuid;`,
   },
 ];

@@ -1,16 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { runMigrations } from '../../bus/postgres/migrations.js';
+import { runMigrations } from '../../common/pg/migrations.js';
+import { NotifyListener } from '../../common/pg/notify-listener.js';
 import {
+  checkout,
   checkSchemaName,
+  clientConfig,
   createPool,
   DEFAULT_SCHEMA,
   describeError,
   isConnectionError,
   quoteIdent,
   type PgConnectionOptions,
-} from '../../bus/postgres/pg-support.js';
+} from '../../common/pg/pg-support.js';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
-import type { Catalog, FileRecord, NewTable, SnapshotCommit, SnapshotContents, SnapshotInfo, TableDef } from '../types.js';
+import { checkFence, checkTtl, type LeaseRowState } from '../lease-check.js';
+import type { Catalog, FileRecord, LeaseGrant, NewTable, SnapshotCommit, SnapshotContents, SnapshotInfo, TableDef } from '../types.js';
 import { CATALOG_MIGRATIONS } from './migrations.js';
 import { toFileRecord, toTableDef, type FileRow, type TableRow } from './rows.js';
 
@@ -19,6 +25,22 @@ export interface PgCatalogOptions extends PgConnectionOptions {
 }
 
 const SNAPSHOT_COLS = 'snapshot_id AS "snapshotId", watermark, committed_at AS "committedAt"';
+
+/**
+ * The server ends a publishing session that sits idle inside its transaction this long (a
+ * publisher partitioned away mid-publish), releasing the snapshot and lease locks it holds so a new
+ * leader is not blocked behind it indefinitely.
+ */
+const PUBLISH_IDLE_TIMEOUT_MS = 15_000;
+/** How long resolving an in-doubt COMMIT may wait for the lost transaction to finish. */
+const IN_DOUBT_LOCK_TIMEOUT_MS = 30_000;
+
+/** Thrown inside `transaction` when the connection failed after COMMIT was sent. */
+class CommitInDoubt extends Error {
+  constructor(readonly original: unknown) {
+    super('COMMIT outcome unknown');
+  }
+}
 
 /**
  * The catalog on PostgreSQL, shared by every DuckMesh process of a deployment. Same tables and
@@ -33,17 +55,37 @@ const SNAPSHOT_COLS = 'snapshot_id AS "snapshotId", watermark, committed_at AS "
  *   a second line of defence.
  * - `snapshotContents` reads the snapshot, its tables and its files in one REPEATABLE READ
  *   transaction: one database snapshot, so a concurrent publish cannot tear the view.
+ *
+ * Leases and fencing: `acquireLease` is one INSERT … ON CONFLICT DO UPDATE … WHERE statement, so
+ * take-over, renewal and refusal are decided atomically under the lease row's lock, with expiry
+ * judged by the server's clock_timestamp() (never a client clock). A fenced `publish` locks the
+ * lease row FOR UPDATE inside its transaction and checks holder, epoch and expiry there: until it
+ * commits no one can take the lease over, so a publication is accepted only if the publisher was
+ * the current, unexpired leader at a moment when no other leader could exist.
+ *
+ * A lost COMMIT acknowledgement (connection dropped after COMMIT was sent) is resolved, not
+ * guessed: each publish carries a random publish_id; on such a failure the catalog waits for the
+ * lost transaction to end (by taking the same snapshots lock) and looks for its row. Found: the
+ * publish succeeded and returns normally. Not found: it did not happen (DM006). Cannot tell
+ * (Postgres still unreachable): DM008, and the caller must not delete the files it registered.
  */
 export class PgCatalog implements Catalog {
   readonly backend = 'postgres';
   private closed = false;
   private readonly s: string;
+  private readonly channel: string;
+  private readonly events = new EventEmitter();
+  /** Started on the first onPublish subscription: most processes never need it. */
+  private listener: NotifyListener | null = null;
 
   private constructor(
     private readonly pool: pg.Pool,
     readonly schema: string,
+    private readonly opts: PgCatalogOptions,
   ) {
     this.s = quoteIdent(schema);
+    this.channel = `duckmesh_catalog_${schema}`;
+    this.events.setMaxListeners(0);
   }
 
   static async open(opts: PgCatalogOptions = {}): Promise<PgCatalog> {
@@ -56,7 +98,7 @@ export class PgCatalog implements Catalog {
       await pool.end().catch(() => undefined);
       throw catalogError('could not open', err);
     }
-    return new PgCatalog(pool, schema);
+    return new PgCatalog(pool, schema, opts);
   }
 
   async reserveTable(def: NewTable): Promise<number> {
@@ -148,9 +190,84 @@ export class PgCatalog implements Catalog {
     return rows[0]?.seq ?? 0;
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | null> {
+    checkTtl(ttlMs);
+    // Renewal keeps the epoch only while the holder's grant is unexpired; a free, released or
+    // expired lease is taken with epoch + 1 (even by its previous holder).
+    const { rows } = await this.query<{ epoch: number; expires_at_ms: number }>(
+      `INSERT INTO ${this.s}.leases AS l (name, holder, epoch, expires_at)
+       VALUES ($1, $2, 1, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (name) DO UPDATE SET
+         holder = EXCLUDED.holder,
+         epoch = CASE WHEN l.holder = EXCLUDED.holder AND l.expires_at > clock_timestamp() THEN l.epoch ELSE l.epoch + 1 END,
+         expires_at = EXCLUDED.expires_at
+       WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp()
+       RETURNING epoch, floor(extract(epoch FROM expires_at) * 1000)::bigint AS expires_at_ms`,
+      [name, holder, ttlMs],
+    );
+    const r = rows[0];
+    return r ? { epoch: r.epoch, expiresAt: r.expires_at_ms } : null;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.query(
+      `UPDATE ${this.s}.leases SET expires_at = clock_timestamp()
+       WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp()`,
+      [name, holder],
+    );
+  }
+
   async publish(commit: SnapshotCommit): Promise<SnapshotInfo> {
+    const publishId = randomUUID();
+    let attemptedId: number | null = null;
+    let snapshot: SnapshotInfo;
+    try {
+      snapshot = await this.publishTx(commit, publishId, (id) => {
+        attemptedId = id;
+      });
+    } catch (err) {
+      if (!(err instanceof CommitInDoubt)) throw err;
+      snapshot = await this.resolveInDoubt(attemptedId!, publishId, err.original);
+    }
+    this.events.emit('publish', snapshot.snapshotId);
+    return snapshot;
+  }
+
+  onPublish(listener: (snapshotId: number) => void): () => void {
+    this.events.on('publish', listener);
+    if (!this.listener && !this.closed) {
+      this.listener = new NotifyListener({
+        client: clientConfig(this.opts, this.opts.applicationName ?? 'duckmesh-catalog'),
+        channel: this.channel,
+        onNotify: (payload) => {
+          const id = Number(payload);
+          if (Number.isSafeInteger(id)) this.events.emit('publish', id);
+        },
+        // Notifications sent while the session was down are lost: have followers re-read.
+        onConnected: () => {
+          this.latestSnapshot().then(
+            (s) => s && this.events.emit('publish', s.snapshotId),
+            () => undefined,
+          );
+        },
+        onError: (err) => this.opts.onBackgroundError?.(err),
+      });
+      void this.listener.start();
+    }
+    return () => this.events.off('publish', listener);
+  }
+
+  private publishTx(commit: SnapshotCommit, publishId: string, attempting: (snapshotId: number) => void): Promise<SnapshotInfo> {
     return this.transaction('READ COMMITTED', async (c) => {
+      await c.query(`SET LOCAL idle_in_transaction_session_timeout = ${PUBLISH_IDLE_TIMEOUT_MS}`);
       await c.query(`LOCK TABLE ${this.s}.snapshots IN EXCLUSIVE MODE`);
+      if (commit.fencing) {
+        const { rows } = await c.query<LeaseRowState>(
+          `SELECT holder, epoch, expires_at > clock_timestamp() AS live FROM ${this.s}.leases WHERE name = $1 FOR UPDATE`,
+          [commit.fencing.lease],
+        );
+        checkFence(commit.fencing, rows[0]);
+      }
       const latest = (
         await c.query<{ id: number | null; w: number | null; at: number | null }>(
           `SELECT max(snapshot_id) AS id, max(watermark) AS w, max(committed_at) AS at FROM ${this.s}.snapshots`,
@@ -169,10 +286,12 @@ export class PgCatalog implements Catalog {
       // Publishers may run on different hosts (after a failover): never let commit time go backwards,
       // or time travel "as of T" could pick an older snapshot over a newer one.
       const committedAt = Math.max(Date.now(), latest.at ?? 0);
-      await c.query(`INSERT INTO ${this.s}.snapshots (snapshot_id, watermark, committed_at) VALUES ($1, $2, $3)`, [
+      attempting(snapshotId);
+      await c.query(`INSERT INTO ${this.s}.snapshots (snapshot_id, watermark, committed_at, publish_id) VALUES ($1, $2, $3, $4)`, [
         snapshotId,
         commit.watermark,
         committedAt,
+        publishId,
       ]);
       const f = commit.addedFiles;
       if (f.length > 0) {
@@ -201,6 +320,8 @@ export class PgCatalog implements Catalog {
           commit.removedFileIds,
         ]);
       }
+      // Delivered to listeners at COMMIT, never for a rolled-back publication.
+      await c.query('SELECT pg_notify($1, $2)', [this.channel, String(snapshotId)]);
       const w = commit.tableWatermarks;
       if (w.length > 0) {
         await c.query(
@@ -210,7 +331,40 @@ export class PgCatalog implements Catalog {
         );
       }
       return { snapshotId, watermark: commit.watermark, committedAt };
-    });
+    }, true);
+  }
+
+  /**
+   * The connection failed after COMMIT was sent. Taking the snapshots lock waits for the lost
+   * transaction to end one way or the other (it holds that lock until then; the server aborts it
+   * once it notices the dead session, at worst after PUBLISH_IDLE_TIMEOUT_MS); then its row is
+   * either there or never will be.
+   */
+  private async resolveInDoubt(snapshotId: number, publishId: string, original: unknown): Promise<SnapshotInfo> {
+    let found: SnapshotInfo | undefined;
+    try {
+      found = await this.transaction('READ COMMITTED', async (c) => {
+        await c.query(`SET LOCAL lock_timeout = ${IN_DOUBT_LOCK_TIMEOUT_MS}`);
+        await c.query(`LOCK TABLE ${this.s}.snapshots IN EXCLUSIVE MODE`);
+        const { rows } = await c.query<SnapshotInfo>(
+          `SELECT ${SNAPSHOT_COLS} FROM ${this.s}.snapshots WHERE snapshot_id = $1 AND publish_id = $2`,
+          [snapshotId, publishId],
+        );
+        return rows[0];
+      });
+    } catch (err) {
+      throw new DuckMeshError(
+        SqlState.writeOutcomeUnknown,
+        `snapshot ${snapshotId} may or may not have been published: the Postgres catalog connection was lost during COMMIT (${describeError(original)}) and the outcome could not be checked (${describeError(err)})`,
+        { cause: original, hint: 'Keep the files this publication registered; the next publisher re-reads the catalog.' },
+      );
+    }
+    if (found) return found;
+    throw new DuckMeshError(
+      SqlState.catalogUnavailable,
+      `could not publish snapshot ${snapshotId}: the Postgres catalog connection was lost during COMMIT (${describeError(original)}); the snapshot was not published`,
+      { cause: original },
+    );
   }
 
   async allFiles(): Promise<FileRecord[]> {
@@ -225,6 +379,8 @@ export class PgCatalog implements Catalog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.listener?.stop();
+    this.events.removeAllListeners();
     await this.pool.end().catch(() => undefined);
   }
 
@@ -237,39 +393,49 @@ export class PgCatalog implements Catalog {
     }
   }
 
-  private async transaction<T>(mode: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** With `detectInDoubt`, a connection failure on COMMIT itself throws CommitInDoubt. */
+  private async transaction<T>(mode: string, fn: (c: pg.PoolClient) => Promise<T>, detectInDoubt = false): Promise<T> {
     this.checkOpen();
-    let client: pg.PoolClient;
+    let checkedOut: Awaited<ReturnType<typeof checkout>>;
     try {
-      client = await this.pool.connect();
+      checkedOut = await checkout(this.pool);
     } catch (err) {
       throw catalogError('could not query', err);
     }
+    const client = checkedOut.client;
     let broken = false;
+    let committing = false;
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${mode}`);
       const result = await fn(client);
+      committing = true;
       await client.query('COMMIT');
       return result;
     } catch (err) {
+      if (committing && isConnectionError(err)) {
+        broken = true;
+        if (detectInDoubt) throw new CommitInDoubt(err);
+        throw catalogError('could not query', err);
+      }
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
       throw catalogError('could not query', err);
     } finally {
-      client.release(broken);
+      checkedOut.release(broken);
     }
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new DuckMeshError(SqlState.connectionFailure, 'the Postgres catalog is closed');
+    if (this.closed) throw new DuckMeshError(SqlState.catalogUnavailable, 'the Postgres catalog is closed');
   }
 }
 
 /**
- * The catalog being unreachable is reported as connection_failure (08006) with a message naming the
- * catalog; anything else (our own rejections, constraint violations) passes through unchanged,
- * as the embedded catalog's errors do.
+ * The catalog being unreachable is reported as catalog_unavailable (DM006) with a message naming
+ * the catalog — not as a connection_failure (08006), which would tell the client that its own
+ * connection to DuckMesh is broken. Anything else (our own rejections, constraint violations)
+ * passes through unchanged, as the embedded catalog's errors do.
  */
 function catalogError(what: string, err: unknown): unknown {
   if (err instanceof DuckMeshError) return err;
@@ -277,7 +443,7 @@ function catalogError(what: string, err: unknown): unknown {
     return new DuckMeshError(SqlState.diskFull, `${what} the Postgres catalog: disk full`, { cause: err });
   }
   if (isConnectionError(err)) {
-    return new DuckMeshError(SqlState.connectionFailure, `${what} the Postgres catalog: Postgres is unreachable: ${describeError(err)}`, {
+    return new DuckMeshError(SqlState.catalogUnavailable, `${what} the Postgres catalog: Postgres is unreachable: ${describeError(err)}`, {
       cause: err,
     });
   }

@@ -1,6 +1,6 @@
 import type { ColumnDef, FileRecord, TableDef } from '../types.js';
 
-/** Row shapes of the catalog tables (int8 columns arrive as numbers; see pg-support.ts). */
+/** Row shapes of the catalog tables (int8 columns arrive as numbers; see common/pg/pg-support.ts). */
 export interface TableRow {
   table_id: number;
   tenant: string;

@@ -112,3 +112,31 @@ export function describeError(err: unknown): string {
   const msg = typeof e?.message === 'string' && e.message !== '' ? e.message : String(err);
   return typeof e?.code === 'string' && !msg.includes(e.code) ? `${msg} (${e.code})` : msg;
 }
+
+export interface CheckedOutClient {
+  client: pg.PoolClient;
+  /** Returns the client to the pool, or destroys it when `broken` or after its connection failed. */
+  release: (broken: boolean) => void;
+}
+
+/**
+ * `pool.connect()` for a multi-statement transaction. pg-pool removes its own 'error' listener
+ * while a client is checked out, so a connection dying mid-transaction (server restart, network)
+ * would emit an unhandled 'error' and crash the process; here it is absorbed, marks the client
+ * broken, and still reaches the caller as the pending query's rejection.
+ */
+export async function checkout(pool: pg.Pool): Promise<CheckedOutClient> {
+  const client = await pool.connect();
+  let failed = false;
+  const onError = (): void => {
+    failed = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (broken) => {
+      client.removeListener('error', onError);
+      client.release(broken || failed);
+    },
+  };
+}

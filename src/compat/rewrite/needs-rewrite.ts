@@ -1,0 +1,52 @@
+/**
+ * needsCompatRewrite(): whether a SELECT must go through the compat rewrite. Extends the
+ * classifier's touchesCatalog() with catalog relations it does not list (pg_replication_slots,
+ * pg_stat_gssapi, …) and with Postgres-only constructs DuckDB cannot run at all (jsonb, to_char,
+ * json_build_object, '{a,b}'::text[], ANY('{…}')): for those, DuckDB would fail anyway, so the
+ * rewrite can only help. Everything else stays DuckDB dialect and runs untouched.
+ */
+import { touchesCatalog } from '../../sql/catalog-refs.js';
+import { walkAst } from '../../sql/walk.js';
+import { pgCatalogRelation } from '../relations/registry.js';
+import { names, stringConst, type AstNode } from './ast.js';
+import { isDialectFunction } from './pg-dialect.js';
+import { shimFunction } from './shim-registry.js';
+
+/** Types the Postgres grammar spells as keywords and qualifies with pg_catalog on its own. */
+const KEYWORD_TYPES = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'bool', 'bpchar', 'varchar',
+  'timestamp', 'timestamptz', 'time', 'timetz', 'interval', 'bit', 'varbit', 'json']);
+
+const PG_ONLY_TYPES = new Set(['jsonb', 'name', 'oid', 'regclass', 'regtype', 'regproc', 'regnamespace', 'int2vector', 'oidvector', 'aclitem']);
+
+export function needsCompatRewrite(ast: AstNode): boolean {
+  if (touchesCatalog(ast)) return true;
+  let found = false;
+  walkAst(ast, (type, body) => {
+    if (found) return false;
+    switch (type) {
+      case 'RangeVar':
+        found = body.schemaname === undefined && pgCatalogRelation(body.relname ?? '') !== undefined;
+        break;
+      case 'FuncCall': {
+        const n = names(body.funcname).map((s) => s.toLowerCase());
+        const name = n[n.length - 1] ?? '';
+        found = n.length === 1 && (isDialectFunction(name) || shimFunction(name) !== undefined);
+        break;
+      }
+      case 'TypeCast': {
+        const n = names(body.typeName?.names).map((s) => s.toLowerCase());
+        const t = n.at(-1) ?? '';
+        // DuckDB cannot parse `::pg_catalog.text`; the parser itself qualifies only SQL keyword types.
+        const qualified = n.length === 2 && n[0] === 'pg_catalog' && !KEYWORD_TYPES.has(t);
+        found = qualified || PG_ONLY_TYPES.has(t) ||
+          ((body.typeName?.arrayBounds?.length ?? 0) > 0 && stringConst(body.arg)?.trim().startsWith('{') === true);
+        break;
+      }
+      case 'A_Expr':
+        found = (body.kind === 'AEXPR_OP_ANY' || body.kind === 'AEXPR_OP_ALL') && stringConst(body.rexpr)?.trim().startsWith('{') === true;
+        break;
+    }
+    return !found;
+  });
+  return found;
+}

@@ -1,0 +1,122 @@
+/**
+ * rewriteCatalogQuery(): a client's catalog SELECT (Postgres parse tree) → DuckDB SQL over the
+ * shim. Works only on the tree (handlers per node kind, see walker.ts) and deparses the result
+ * with pgsql-deparser; client SQL text is never edited.
+ */
+import { deparseSync } from 'pgsql-parser';
+import { DuckMeshError, SqlState } from '../../common/errors.js';
+import { kindOf, type AstNode } from './ast.js';
+import { rewriteIndirection, rewriteTypeCast } from './casts.js';
+import { defaultColumnName } from './column-names.js';
+import type { RewriteContext, RewriteResult } from './context.js';
+import { rewriteFuncCall } from './functions.js';
+import { rewriteAExpr } from './operators.js';
+import { rewriteRangeFunction, rewriteRangeVar } from './relations.js';
+import { sqlValueFunction } from './session-values.js';
+import { collectCteNames, createWalker, type Handler } from './walker.js';
+
+export type { RewriteContext, RewriteResult, SetConfigCall } from './context.js';
+
+/** Aliases of the FROM items (what a bare name can bind to as a whole row in DuckDB). */
+function rangeNames(from: AstNode[] | undefined, out = new Set<string>()): Set<string> {
+  for (const item of from ?? []) {
+    const k = kindOf(item);
+    const b = k === '' ? undefined : item[k];
+    if (b === undefined) continue;
+    if (k === 'JoinExpr') rangeNames([b.larg, b.rarg], out);
+    else if (b.alias?.aliasname) out.add(b.alias.aliasname);
+    else if (k === 'RangeVar') out.add(b.relname);
+  }
+  return out;
+}
+
+/**
+ * `GROUP BY schema` where `schema` is both an output alias and a FROM item: Postgres groups by
+ * the output column, DuckDB by the whole row of the FROM item. Use the output position instead.
+ */
+function resolveOutputAliases(original: AstNode, out: AstNode): void {
+  const outputs: string[] = (out.targetList ?? []).map((t: AstNode) => t?.ResTarget?.name);
+  const ranges = rangeNames(original.fromClause);
+  const position = (node: AstNode): AstNode | undefined => {
+    const f = node?.ColumnRef?.fields;
+    if (f?.length !== 1 || !f[0]?.String) return undefined;
+    const name = f[0].String.sval;
+    const i = outputs.indexOf(name);
+    return i >= 0 && ranges.has(name) ? { A_Const: { ival: { ival: i + 1 } } } : undefined;
+  };
+  if (out.groupClause) out.groupClause = out.groupClause.map((g: AstNode) => position(g) ?? g);
+  if (out.sortClause) {
+    out.sortClause = out.sortClause.map((s: AstNode) => {
+      const p = s?.SortBy ? position(s.SortBy.node) : undefined;
+      return p === undefined ? s : { SortBy: { ...s.SortBy, node: p } };
+    });
+  }
+}
+
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  SelectStmt: (w, b) => {
+    const out = w.fields({ ...b, targetList: undefined });
+    if (b.targetList !== undefined) {
+      out.targetList = (b.targetList as AstNode[]).map((t) => {
+        const rt = t?.ResTarget;
+        if (rt === undefined) return w.x(t);
+        // Name first: Postgres derives it from the expression as the client wrote it.
+        const name = rt.name ?? (rt.val !== undefined ? defaultColumnName(rt.val) : undefined);
+        const res: AstNode = { ...rt, val: w.x(rt.val, true) };
+        if (name !== undefined) res.name = name;
+        return { ResTarget: res };
+      });
+    } else {
+      delete out.targetList;
+    }
+    resolveOutputAliases(b, out);
+    return { SelectStmt: out };
+  },
+  CaseExpr: (w, b, display) => ({
+    CaseExpr: {
+      ...w.fields({ ...b, args: undefined, defresult: undefined }),
+      ...(b.args ? { args: b.args.map((a: AstNode) => (a.CaseWhen ? { CaseWhen: { ...a.CaseWhen, expr: w.x(a.CaseWhen.expr), result: w.x(a.CaseWhen.result, display) } } : w.x(a))) } : {}),
+      ...(b.defresult !== undefined ? { defresult: w.x(b.defresult, display) } : {}),
+    },
+  }),
+  CoalesceExpr: (w, b, display) => ({ CoalesceExpr: { ...b, args: (b.args ?? []).map((a: AstNode) => w.x(a, display)) } }),
+  RangeVar: (w, b) => rewriteRangeVar(w, b),
+  RangeFunction: (w, b) => rewriteRangeFunction(w, b),
+  FuncCall: (w, b) => rewriteFuncCall(w, b),
+  TypeCast: (w, b, display) => rewriteTypeCast(w, b, display),
+  A_Expr: (w, b) => rewriteAExpr(w, b),
+  A_Indirection: (w, b) => rewriteIndirection(w, b),
+  // COLLATE pg_catalog."default" / "C": DuckDB compares bytes, which is what C collation means.
+  CollateClause: (w, b, display) => w.x(b.arg, display),
+  SQLValueFunction: (w, b) => sqlValueFunction(w.ctx, b.op) ?? { SQLValueFunction: b },
+  ColumnRef: (_w, b) => {
+    // pg_catalog.pg_class.oid → pg_class.oid (the shim range keeps the relation name as alias).
+    const f: AstNode[] = b.fields ?? [];
+    const first = f[0]?.String?.sval;
+    if (f.length >= 3 && (first === 'pg_catalog' || first === 'information_schema')) return { ColumnRef: { ...b, fields: f.slice(1) } };
+    return { ColumnRef: b };
+  },
+};
+
+/** Like rewriteCatalogQuery, also reporting set_config() calls the session should apply. */
+export function rewriteCatalogQueryDetailed(ast: AstNode, ctx: RewriteContext): RewriteResult {
+  const k = kindOf(ast);
+  let stmt = ast;
+  let explain: AstNode | undefined;
+  if (k === 'ExplainStmt') {
+    explain = ast.ExplainStmt;
+    stmt = explain.query;
+  }
+  if (kindOf(stmt) !== 'SelectStmt') {
+    throw new DuckMeshError(SqlState.featureNotSupported, 'only SELECT statements can read the catalog');
+  }
+  const w = createWalker(ctx, collectCteNames(stmt), HANDLERS);
+  const rewritten = w.x(stmt);
+  const out = explain !== undefined ? { ExplainStmt: { ...explain, query: rewritten } } : rewritten;
+  return { sql: deparseSync(out, { pretty: false }), setConfig: w.setConfig };
+}
+
+/** DuckDB SQL answering the catalog query `ast` (a SelectStmt or EXPLAIN of one) for the session `ctx`. */
+export function rewriteCatalogQuery(ast: AstNode, ctx: RewriteContext): string {
+  return rewriteCatalogQueryDetailed(ast, ctx).sql;
+}
