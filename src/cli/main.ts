@@ -16,6 +16,10 @@ program
   .option('-p, --pg-port <port>', 'Postgres wire port (env DUCKMESH_PG_PORT; default 5433, never 5432)')
   .option('--http-port <port>', 'HTTP port for /healthz, /readyz, /metrics (env DUCKMESH_HTTP_PORT; default 8433; 0 = off)')
   .addOption(new Option('--log-level <level>', 'log level (env DUCKMESH_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+  .option('--bus <url>', "ingest bus: 'embedded' (default), postgres://… or nats://… (env DUCKMESH_BUS)")
+  .option('--catalog <url>', "catalog: 'embedded' (default) or postgres://… (env DUCKMESH_CATALOG)")
+  .option('--roles <list>', 'comma-separated roles to run: ingest,query,worker (env DUCKMESH_ROLES; default all)')
+  .option('--node-id <id>', 'node id for leases and connection names (env DUCKMESH_NODE_ID; default host-pid)')
   .addOption(new Option('--auth <method>', 'authentication (env DUCKMESH_AUTH_METHOD)').choices(['trust', 'scram-sha-256']))
   .addHelpText(
     'after',
@@ -37,6 +41,10 @@ keeps everything in ./duckmesh-data. Connect with: psql -h 127.0.0.1 -p 5433 -d 
           httpPort: opts['httpPort'],
           logLevel: opts['logLevel'],
           'auth.method': opts['auth'],
+          bus: opts['bus'],
+          catalog: opts['catalog'],
+          roles: opts['roles'],
+          nodeId: opts['nodeId'],
         },
       });
     } catch (err) {

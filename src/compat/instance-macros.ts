@@ -110,6 +110,8 @@ export function instanceMacros(startedAt: string): MacroDef[] {
     internal('__dm_vector', overload('v', `CASE WHEN v IS NULL THEN NULL WHEN trim(CAST(v AS VARCHAR)) = ''
       THEN CAST([] AS BIGINT[]) ELSE CAST(string_split(trim(CAST(v AS VARCHAR)), ' ') AS BIGINT[]) END`)),
     internal('__dm_expand', overload('l', `list_transform(l, (v, i) -> {'x': v, 'n': i})`)),
+    scalar('int2vectorout', overload('v', 'CAST(v AS VARCHAR)')),
+    scalar('oidvectortypes', overload('v', `array_to_string(list_transform(${fq('__dm_vector')}(v), x -> ${fq('format_type')}(x, NULL)), ', ')`)),
     { name: '_pg_expandarray', overloads: [overload('l', `SELECT unnest(l) AS x, generate_subscripts(l, 1) AS n`)], table: true, exposed: true },
     scalar('pg_encoding_to_char', overload('e', `CASE CAST(e AS BIGINT) ${ENCODINGS.map(([n, s]) => `WHEN ${n} THEN '${s}'`).join(' ')} ELSE '' END`)),
     scalar('pg_char_to_encoding', overload('s', `CASE upper(s) ${ENCODINGS.map(([n, s]) => `WHEN '${s}' THEN ${n}`).join(' ')} ELSE -1 END`)),

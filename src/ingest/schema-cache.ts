@@ -9,7 +9,14 @@ export class SchemaCache {
 
   constructor(private readonly catalog: Catalog) {}
 
+  /**
+   * A miss reloads once: with a shared catalog another process may have created the table
+   * (its own DDL invalidates locally; other nodes' DDL is only seen this way).
+   */
   async lookup(tenant: string, schema: string, name: string): Promise<TableDef | undefined> {
+    const hit = (await this.tables(tenant)).get(key(schema, name));
+    if (hit) return hit;
+    this.invalidate(tenant);
     return (await this.tables(tenant)).get(key(schema, name));
   }
 

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { GroupCommitter } from '../bus/group-commit.js';
-import { SqliteBus } from '../bus/embedded/sqlite-bus.js';
 import type { IngestBus } from '../bus/types.js';
-import { SqliteCatalog } from '../catalog/embedded/sqlite-catalog.js';
+import { fencedCatalog } from '../catalog/fenced-catalog.js';
+import { SnapshotFollower } from '../catalog/snapshot-follower.js';
 import type { Catalog } from '../catalog/types.js';
+import { LeaderLease, followLeadership } from '../workers/lease.js';
+import { openBus, openCatalog, redactUrl, usesEmbeddedStorage } from './backends.js';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { Config } from '../config/schema.js';
 import { EngineRegistry } from '../engine/registry.js';
@@ -32,6 +34,9 @@ export class DuckMeshNode {
   ingest!: IngestService;
   engines!: EngineRegistry;
   private worker: CommitWorker | null = null;
+  private lease: LeaderLease | null = null;
+  private follower: SnapshotFollower | null = null;
+  private unfollow: (() => Promise<void>) | null = null;
   private writer: ParquetWriter | null = null;
   private sessionCtx!: SessionContext;
   private appendTimes: { seq: number; at: number }[] = [];
@@ -46,16 +51,34 @@ export class DuckMeshNode {
   async start(): Promise<void> {
     await initSqlParser();
     this.layout.ensureBase();
-    this.lock = new DataDirLock(this.layout.lockFile);
-    this.lock.acquire();
-    this.bus = new SqliteBus(this.layout.busFile);
-    this.catalog = new SqliteCatalog(this.layout.catalogFile);
+    if (usesEmbeddedStorage(this.config)) {
+      this.lock = new DataDirLock(this.layout.lockFile);
+      this.lock.acquire();
+    }
+    const onBackgroundError = (component: string, err: Error) => this.log.warn({ err, component }, 'background error');
+    this.bus = await openBus(this.config, this.layout, { onBackgroundError });
+    this.catalog = await openCatalog(this.config, this.layout, { onBackgroundError });
+    this.log.info(
+      { bus: redactUrl(this.config.bus), catalog: redactUrl(this.config.catalog), roles: this.config.roles, nodeId: this.config.nodeId },
+      'backends open',
+    );
 
     let latest = await this.catalog.latestSnapshot();
     if (!latest) {
-      latest = await this.catalog.publish({ parentSnapshotId: null, watermark: 0, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+      try {
+        latest = await this.catalog.publish({ parentSnapshotId: null, watermark: 0, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+      } catch (err) {
+        // Another process bootstrapped the shared catalog first.
+        latest = await this.catalog.latestSnapshot();
+        if (!latest) throw err;
+      }
     }
     this.tracker.publish(latest);
+    // Snapshots published by other processes (shared catalog) wake this node's waiting reads too.
+    this.follower = new SnapshotFollower(this.catalog, (snap) => this.tracker.publish(snap), {
+      onError: (err) => this.log.warn({ err }, 'snapshot follower'),
+    });
+    await this.follower.start(latest.snapshotId);
 
     const committer = new GroupCommitter(this.bus, {
       maxBatchRecords: 8192,
@@ -102,12 +125,32 @@ export class DuckMeshNode {
       onQuery: (tenant, kind, ms, ok) =>
         this.metrics.queryLatency.observe({ tenant, class: kind, outcome: ok ? 'ok' : 'error' }, ms / 1000),
       onVisibilityTimeout: (tenant) => this.metrics.visibilityTimeouts.inc({ tenant }),
+      roles: { ingest: this.config.roles.includes('ingest'), query: this.config.roles.includes('query') },
     };
 
+    if (this.config.roles.includes('worker')) await this.startWorker();
+    this.log.info({ dataDir: this.layout.root, snapshot: latest.snapshotId, watermark: latest.watermark }, 'node started');
+  }
+
+  /**
+   * The commit worker. With a shared catalog it runs only while this node holds the lease, and
+   * every publication is fenced by the lease epoch; an embedded catalog is single-process (the
+   * data-dir lock), so no lease is needed and restarts resume at once.
+   */
+  private async startWorker(): Promise<void> {
+    if (!usesEmbeddedStorage(this.config)) {
+      this.lease = new LeaderLease(this.catalog, {
+        holder: this.config.nodeId,
+        ttlMs: this.config.lease.ttlMs,
+        log: this.log.child({ role: 'lease' }),
+      });
+    }
+    const lease = this.lease;
+    const workerCatalog = lease ? fencedCatalog(this.catalog, () => lease.fence()) : this.catalog;
     this.writer = new ParquetWriter(this.layout, { threads: 1, memoryLimit: '512MB' });
     this.worker = new CommitWorker(
       this.bus,
-      this.catalog,
+      workerCatalog,
       this.writer,
       this.layout,
       this.log.child({ role: 'commit-worker' }),
@@ -126,8 +169,13 @@ export class DuckMeshNode {
         void this.bus.head().then((h) => this.metrics.busLag.set(h - stats.snapshot.watermark));
       },
     );
-    this.worker.start();
-    this.log.info({ dataDir: this.layout.root, snapshot: latest.snapshotId, watermark: latest.watermark }, 'node started');
+    const worker = this.worker!;
+    if (lease) {
+      this.unfollow = followLeadership(lease, worker, (err) => this.log.error({ err }, 'commit worker start/stop failed'));
+      await lease.start();
+    } else {
+      worker.start();
+    }
   }
 
   private observeVisibleLatency(watermark: number): void {
@@ -169,7 +217,10 @@ export class DuckMeshNode {
   }
 
   async stop(): Promise<void> {
-    await this.worker?.stop();
+    if (this.unfollow) await this.unfollow();
+    else await this.worker?.stop();
+    await this.lease?.stop();
+    this.follower?.stop();
     this.tracker.close();
     await this.engines?.closeAll();
     this.writer?.close();

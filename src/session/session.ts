@@ -30,6 +30,8 @@ export interface SessionContext {
   log: Logger;
   onQuery?: (tenant: string, kind: string, ms: number, ok: boolean) => void;
   onVisibilityTimeout?: (tenant: string) => void;
+  /** Roles of this node: a query-only node refuses writes and vice versa. */
+  roles: { ingest: boolean; query: boolean };
 }
 
 export type TxStatus = 'I' | 'T' | 'E';
@@ -135,6 +137,16 @@ export class Session {
     }
   }
 
+  private checkRole(stmt: Statement): void {
+    const write = stmt.kind === 'insert' || stmt.kind === 'createTable' || stmt.kind === 'dropTable';
+    if (write && !this.ctx.roles.ingest) {
+      throw new DuckMeshError(SqlState.readOnlySqlTransaction, 'this DuckMesh node does not accept writes (role "ingest" is not enabled)');
+    }
+    if (stmt.kind === 'select' && !this.ctx.roles.query) {
+      throw new DuckMeshError(SqlState.featureNotSupported, 'this DuckMesh node does not answer queries (role "query" is not enabled)');
+    }
+  }
+
   private checkTransactionState(stmt: Statement): void {
     if (this.txStatus !== 'E') return;
     if (stmt.kind === 'transaction' && (stmt.action === 'commit' || stmt.action === 'rollback')) return;
@@ -145,6 +157,7 @@ export class Session {
   }
 
   private async dispatch(stmt: Statement, parsed: ParsedStatement | null, params: (string | null)[]): Promise<ExecResult> {
+    this.checkRole(stmt);
     switch (stmt.kind) {
       case 'select':
         if (parsed) assertSafeQuery(parsed.ast);
@@ -441,6 +454,7 @@ export class Session {
       }
     }
     this.checkTransactionState(p.stmt);
+    this.checkRole(p.stmt);
     const started = performance.now();
     const bound = await this.bindForRead();
     try {

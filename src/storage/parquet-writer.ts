@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { quoteIdent, quoteLiteral } from '../common/sql-text.js';
@@ -69,7 +70,8 @@ export class ParquetWriter {
       }
       appender.closeSync();
 
-      const name = `${Date.now().toString(36)}-${process.pid}-${this.counter}-${minSeq}-${maxSeq}.parquet`;
+      // Random bytes: an old and a new leader on different hosts may share a pid and a seq range.
+      const name = `${minSeq}-${maxSeq}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.parquet`;
       const relative = this.layout.newDataFile(batch.tenant, batch.tableId, name);
       const absolute = this.layout.absolute(relative);
       mkdirSync(path.dirname(absolute), { recursive: true });

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { IngestBus, BusEntry } from '../bus/types.js';
 import type { Catalog, NewFile, SnapshotInfo, TableDef } from '../catalog/types.js';
 import { decodeDdlPayload, decodeRowsPayload } from '../ingest/payload.js';
@@ -159,7 +160,10 @@ export class CommitWorker {
       return true;
     } catch (err) {
       // Unpublished files are garbage; remove what we can (the integrity checker finds the rest).
-      for (const f of written) rmSync(this.layout.absolute(f.path), { force: true });
+      // Not when the outcome is unknown (DM008): the publication may have landed after all.
+      if (!(err instanceof DuckMeshError && err.sqlstate === SqlState.writeOutcomeUnknown)) {
+        for (const f of written) rmSync(this.layout.absolute(f.path), { force: true });
+      }
       throw err;
     }
   }

@@ -6,6 +6,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { needsCompatRewrite, rewriteCatalogQuery } from '../../src/compat/index.js';
 import { classifyStatement } from '../../src/sql/classify.js';
+import { assertSafeQuery } from '../../src/sql/guard.js';
 import { parseSql } from '../../src/sql/parser.js';
 import type { CorpusStatement } from './corpus-files.js';
 import type { ShimDb } from './shim-db.js';
@@ -18,6 +19,8 @@ export interface ReplayResult {
   path: 'session' | 'rewrite' | 'direct';
   error?: string;
   rows?: number;
+  /** What the sandbox guard (src/sql/guard.ts) says about the client's tree, for the lead's information. */
+  guardError?: string;
   /** Rewrite + deparse time. */
   rewriteMs?: number;
   sql?: string;
@@ -32,6 +35,12 @@ export async function replay(db: ShimDb, stmt: CorpusStatement, strict = false):
     const c = classifyStatement(parsed[0]!);
     if (SESSION_KINDS.has(c.kind)) return { stmt, ok: true, path: 'session' };
     if (c.kind !== 'select') return { stmt, ok: false, path: 'direct', error: `not a SELECT (${c.kind})` };
+    let guardError: string | undefined;
+    try {
+      assertSafeQuery(c.ast);
+    } catch (err) {
+      guardError = `${(err as Error).message} (${(err as { detail?: string }).detail ?? ''})`;
+    }
     const rewrite = strict ? c.touchesCatalog : c.touchesCatalog || needsCompatRewrite(c.ast);
     let rewriteMs: number | undefined;
     if (rewrite) {
@@ -42,7 +51,7 @@ export async function replay(db: ShimDb, stmt: CorpusStatement, strict = false):
       sql = c.text;
     }
     const rows = await db.query(sql, stmt.params.length > 0 ? (stmt.params as DuckDBValue[]) : undefined);
-    return { stmt, ok: true, path: rewrite ? 'rewrite' : 'direct', rows: rows.length, rewriteMs, sql };
+    return { stmt, ok: true, path: rewrite ? 'rewrite' : 'direct', rows: rows.length, rewriteMs, sql, guardError };
   } catch (err) {
     const e = err as { sqlstate?: string; message?: string };
     const msg = `${e.sqlstate ? e.sqlstate + ': ' : ''}${(e.message ?? String(err)).split('\n')[0]}`;
@@ -78,6 +87,11 @@ export function report(results: ReplayResult[]): string {
   if (failures.length > 0) {
     lines.push('', 'Failures:');
     for (const f of failures) lines.push(`- ${f.stmt.file} [${f.stmt.index}]: ${f.error}`);
+  }
+  const guarded = results.filter((r) => r.ok && r.guardError !== undefined);
+  if (guarded.length > 0) {
+    lines.push('', 'Passing here but refused by the current sandbox guard (run on the client tree):');
+    for (const g of guarded) lines.push(`- ${g.stmt.file} [${g.stmt.index}]: ${g.guardError}`);
   }
   return lines.join('\n');
 }

@@ -69,6 +69,8 @@ const TEXTUAL_FUNCTIONS = new Set(['format', 'concat', 'concat_ws', 'quote_ident
 /** Expressions that evaluate to text, i.e. names to look up rather than OIDs to keep. */
 function looksTextual(node: AstNode): boolean {
   const k = kindOf(node);
+  // An untyped parameter is text input, as in Postgres ($1::regclass with 'public.t').
+  if (k === 'ParamRef') return true;
   if (k === 'A_Const') return node.A_Const.sval !== undefined;
   if (k === 'A_Expr') return names(node.A_Expr.name).at(-1) === '||';
   if (k === 'FuncCall') return TEXTUAL_FUNCTIONS.has(names(node.FuncCall.funcname).at(-1)?.toLowerCase() ?? '');
@@ -184,7 +186,7 @@ export function rewriteTypeCast(w: Walker, b: AstNode, display: boolean): AstNod
   const arg = b.arg;
   if (REG_TYPES.has(t.name)) {
     if (t.arrayDims > 0) {
-      const list = isVectorExpr(arg) ? vectorToList(w.x(vectorColumn(arg))) : w.x(arg);
+      const list = isVectorExpr(arg, w.vectors) ? vectorToList(w.x(vectorColumn(arg))) : w.x(arg);
       if (t.name === 'regtype' && display) return helperCall(w.ctx, 'instance', '__dm_regtype_list', [list]);
       return typeCast(list, [t.name === 'regtype' || t.name === 'regclass' ? 'bigint' : 'varchar'], 1);
     }
@@ -197,7 +199,7 @@ export function rewriteTypeCast(w: Walker, b: AstNode, display: boolean): AstNod
       const lit = arrayLiteral(s, t);
       if (lit !== undefined) return lit;
     }
-    if (isVectorExpr(arg)) return typeCast(vectorToList(w.x(vectorColumn(arg))), [LIST_ELEMENT[t.name] ?? 'bigint'], 1);
+    if (isVectorExpr(arg, w.vectors)) return typeCast(vectorToList(w.x(vectorColumn(arg))), [LIST_ELEMENT[t.name] ?? 'bigint'], 1);
     if (TEXT_TYPES.has(t.name) || AS_TEXT.has(t.name)) return typeCast(w.x(arg, true), ['varchar'], t.arrayDims);
     if (OID_TYPES.has(t.name)) return typeCast(w.x(arg), ['bigint'], t.arrayDims);
     if (t.name === 'jsonb') return typeCast(w.x(arg), ['json'], t.arrayDims);
@@ -225,7 +227,7 @@ export function rewriteTypeCast(w: Walker, b: AstNode, display: boolean): AstNod
 /** `x[i]` on an int2vector/oidvector column: list conversion, and Postgres' 0-based subscripts. */
 export function rewriteIndirection(w: Walker, b: AstNode): AstNode {
   const ind: AstNode[] = b.indirection ?? [];
-  if (isVectorExpr(b.arg) && ind.length > 0 && ind[0]?.A_Indices) {
+  if (isVectorExpr(b.arg, w.vectors) && ind.length > 0 && ind[0]?.A_Indices) {
     const shift = (n: AstNode) => (n === undefined ? undefined : binaryOp('+', w.x(n), aConst(1)));
     const first = ind[0].A_Indices;
     const idx: AstNode = { ...first };

@@ -49,7 +49,7 @@ function isCatalogSchema(s: string | undefined): boolean {
 
 /** Argument as a list: vector columns converted, everything else rewritten normally. */
 function listArg(w: Walker, node: AstNode): AstNode {
-  return isVectorExpr(node) ? vectorToList(w.x(vectorColumn(node))) : w.x(node);
+  return isVectorExpr(node, w.vectors) ? vectorToList(w.x(vectorColumn(node))) : w.x(node);
 }
 
 function sessionCall(w: Walker, name: string, raw: AstNode[]): AstNode | undefined {
@@ -109,7 +109,7 @@ function sessionCall(w: Walker, name: string, raw: AstNode[]): AstNode | undefin
 
 /** Array functions over an int2vector/oidvector (0-based in Postgres). */
 function vectorCall(w: Walker, name: string, raw: AstNode[]): AstNode | undefined {
-  if (!VECTOR_AWARE.has(name) || raw.length === 0 || !isVectorExpr(raw[0])) return undefined;
+  if (!VECTOR_AWARE.has(name) || raw.length === 0 || !isVectorExpr(raw[0], w.vectors)) return undefined;
   const list = listArg(w, raw[0]);
   const rest = raw.slice(1).map((a) => w.x(a));
   switch (name) {

@@ -39,7 +39,7 @@ function arrayOperand(w: Walker, node: AstNode): AstNode {
     const list = listFromLiteral(s);
     if (list !== undefined) return list;
   }
-  if (isVectorExpr(node)) return vectorToList(w.x(vectorColumn(node)));
+  if (isVectorExpr(node, w.vectors)) return vectorToList(w.x(vectorColumn(node)));
   return w.x(node);
 }
 

@@ -87,7 +87,7 @@ export function rewriteRangeFunction(w: Walker, b: AstNode): AstNode {
     case 'pg_show_all_settings':
       return rangeSubselect(sessionRelation('pg_settings', w.ctx), a ?? alias('pg_show_all_settings'));
     case '_pg_expandarray': {
-      const arg = isVectorExpr(args[0]) ? vectorToList(w.x(vectorColumn(args[0]))) : w.x(args[0]);
+      const arg = isVectorExpr(args[0], w.vectors) ? vectorToList(w.x(vectorColumn(args[0]))) : w.x(args[0]);
       const call = { RangeFunction: { functions: [{ List: { items: [funcCall([SHIM_CATALOG, SHIM_SCHEMA, '_pg_expandarray'], [arg]), {}] } }] } };
       if (a !== undefined) (call.RangeFunction as AstNode).alias = a;
       return call;

@@ -13,6 +13,7 @@ import { rewriteFuncCall } from './functions.js';
 import { rewriteAExpr } from './operators.js';
 import { rewriteRangeFunction, rewriteRangeVar } from './relations.js';
 import { sqlValueFunction } from './session-values.js';
+import { vectorNames } from './vectors.js';
 import { collectCteNames, createWalker, type Handler } from './walker.js';
 
 export type { RewriteContext, RewriteResult, SetConfigCall } from './context.js';
@@ -110,7 +111,7 @@ export function rewriteCatalogQueryDetailed(ast: AstNode, ctx: RewriteContext): 
   if (kindOf(stmt) !== 'SelectStmt') {
     throw new DuckMeshError(SqlState.featureNotSupported, 'only SELECT statements can read the catalog');
   }
-  const w = createWalker(ctx, collectCteNames(stmt), HANDLERS);
+  const w = createWalker(ctx, { cteNames: collectCteNames(stmt), vectors: vectorNames(stmt) }, HANDLERS);
   const rewritten = w.x(stmt);
   const out = explain !== undefined ? { ExplainStmt: { ...explain, query: rewritten } } : rewritten;
   return { sql: deparseSync(out, { pretty: false }), setConfig: w.setConfig };

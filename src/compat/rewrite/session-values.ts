@@ -8,7 +8,6 @@ import { PG_SETTINGS_CATALOG } from '../settings-catalog.js';
 import { aConst, arrayExpr, boolConst, stringConst, type AstNode } from './ast.js';
 import { currentSchema, explicitSchemas, type RewriteContext } from './context.js';
 
-const SETTING_BY_LOWER = new Map(PG_SETTINGS_CATALOG.map((s) => [s.name.toLowerCase(), s]));
 
 export function versionString(ctx: RewriteContext): string {
   return `PostgreSQL ${ctx.serverVersion} (DuckMesh) on x86_64-pc-linux-gnu, compiled by DuckMesh, 64-bit`;
@@ -20,7 +19,8 @@ export function settingValue(ctx: RewriteContext, name: string): string | undefi
   if (n === 'server_version') return ctx.serverVersion;
   const v = ctx.setting(n);
   if (v !== undefined) return v;
-  return SETTING_BY_LOWER.get(n)?.boot;
+  // Looked up on each call: the catalog is a public, extensible list.
+  return PG_SETTINGS_CATALOG.find((s) => s.name.toLowerCase() === n)?.boot;
 }
 
 export function unknownSetting(name: string): DuckMeshError {

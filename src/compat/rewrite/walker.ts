@@ -16,6 +16,8 @@ export interface Walker {
   readonly setConfig: SetConfigCall[];
   /** CTE names in the statement: an unqualified `pg_class` CTE is not the catalog. */
   readonly cteNames: ReadonlySet<string>;
+  /** int2vector/oidvector column names visible in the statement (see vectors.ts). */
+  readonly vectors: ReadonlySet<string>;
   /** Rewrites a node (wrapped `{ Kind: body }`, bare struct, list or scalar). */
   x(node: AstNode, display?: boolean): AstNode;
   /** Rewrites every field of a node body without applying the body's own handler. */
@@ -27,13 +29,14 @@ export type Handler = (w: Walker, body: AstNode, display: boolean) => AstNode;
 
 export function createWalker(
   ctx: RewriteContext,
-  cteNames: ReadonlySet<string>,
+  scope: { cteNames: ReadonlySet<string>; vectors: ReadonlySet<string> },
   handlers: Readonly<Record<string, Handler>>,
 ): Walker {
   const w: Walker = {
     ctx,
     setConfig: [],
-    cteNames,
+    cteNames: scope.cteNames,
+    vectors: scope.vectors,
     x(node: AstNode, display = false): AstNode {
       if (node === null || typeof node !== 'object') return node;
       if (Array.isArray(node)) return node.map((n) => w.x(n));
