@@ -35,7 +35,7 @@ export async function freePort() {
 export async function startDuckMesh() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'duckmesh-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'duckmesh'), 'serve', '--data-dir', dataDir, '--pg-port', String(port), '--http-port', '0', '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), path.join(ROOT, 'bin', 'duckmesh'), 'serve', '--data-dir', dataDir, '--pg-port', String(port), '--http-port', '0', '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 30000;

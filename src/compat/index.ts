@@ -17,5 +17,5 @@ export {
 } from './rewrite/rewrite.js';
 export { needsCompatRewrite } from './rewrite/needs-rewrite.js';
 export { PG_SETTINGS_CATALOG, type SettingInfo } from './settings-catalog.js';
-export { INFO_SCHEMA_SHIM_SCHEMA, PG_CATALOG_SHIM_SCHEMA, SHIM_CATALOG } from './names.js';
+export { PG_CATALOG_SHIM_SCHEMA, SHIM_CATALOG } from './names.js';
 export { namespaceOid, primaryKeyIndexOid, tableOid } from './object-ids.js';

@@ -3,25 +3,18 @@
  * Postgres' information_schema.sql (data_type spelling, character/numeric/datetime precision from
  * the typmod, NOT NULL columns listed as CHECK constraints named `<nsp>_<rel>_<attnum>_not_null`).
  */
-import { instanceObject, snapshotInfoObject, snapshotPgObject } from './names.js';
-import { informationSchemaRelation, type CatalogRelation } from './relations/registry.js';
+import { instanceObject } from './names.js';
 import { quoteLiteral } from './sql-build.js';
-import { typedViewSql } from './snapshot-views.js';
-
-function rel(name: string): CatalogRelation {
-  const r = informationSchemaRelation(name);
-  if (r === undefined) throw new Error(`unknown information_schema relation ${name}`);
-  return r;
-}
+import type { ShimName } from './snapshot-views.js';
 
 /** Postgres' information_schema privilege list for a table's owner. */
 const TABLE_PRIVILEGES = ['INSERT', 'SELECT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
 
-export function informationSchemaViewSql(cat: string, database: string): string[] {
-  const p = (n: string) => snapshotPgObject(cat, n);
+/** Inner SELECT of each information_schema view (expanded by the rewriter, see derived-relations.ts). */
+export function informationSchemaViews(p: ShimName, database: string): Record<string, string> {
   const db = quoteLiteral(database);
-  const out: string[] = [];
-  const view = (name: string, inner: string) => out.push(typedViewSql(snapshotInfoObject(cat, name), rel(name), inner));
+  const out: Record<string, string> = {};
+  const view = (name: string, inner: string) => (out[name] = inner);
   const classes = `${p('pg_class')} c JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace`;
   const userTables = `c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`;
   // Each constraint key column with its position (conkey is a list of attnums).

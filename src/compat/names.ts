@@ -12,9 +12,8 @@ import { quoteIdent } from '../common/sql-text.js';
 export const SHIM_CATALOG = '__dm_pgshim';
 export const SHIM_SCHEMA = 'main';
 
-/** Schemas created inside each snapshot catalog (`snap_<id>`) by snapshotShimSql(). */
+/** Schema created inside each snapshot catalog (`snap_<id>`) by snapshotShimSql(). */
 export const PG_CATALOG_SHIM_SCHEMA = '__dm_pg_catalog';
-export const INFO_SCHEMA_SHIM_SCHEMA = '__dm_information_schema';
 
 /** `"__dm_pgshim"."main"."name"`: an instance-level shim object. */
 export function instanceObject(name: string): string {
@@ -24,11 +23,6 @@ export function instanceObject(name: string): string {
 /** `"snap_1"."__dm_pg_catalog"."name"`: a snapshot-level pg_catalog shim object. */
 export function snapshotPgObject(catalogName: string, name: string): string {
   return `${quoteIdent(catalogName)}.${quoteIdent(PG_CATALOG_SHIM_SCHEMA)}.${quoteIdent(name)}`;
-}
-
-/** `"snap_1"."__dm_information_schema"."name"`. */
-export function snapshotInfoObject(catalogName: string, name: string): string {
-  return `${quoteIdent(catalogName)}.${quoteIdent(INFO_SCHEMA_SHIM_SCHEMA)}.${quoteIdent(name)}`;
 }
 
 /** Instance-level information_schema relations get a prefix, apart from the pg_catalog names. */

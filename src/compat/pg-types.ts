@@ -59,7 +59,7 @@ const STORAGE: Readonly<Record<string, string>> = {
   int2: 'SMALLINT',
   int4: 'INTEGER',
   int8: 'BIGINT',
-  float4: 'FLOAT',
+  float4: 'REAL',
   float8: 'DOUBLE',
   // OIDs fit in INTEGER: every OID the shim generates is below 2^31 (see object-ids.ts).
   oid: 'INTEGER',

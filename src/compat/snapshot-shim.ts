@@ -1,24 +1,24 @@
 /**
  * snapshotShimSql(): the Postgres catalog of one snapshot, built from the tenant's real catalog
  * inside the snapshot's DuckDB catalog (`snap_<id>`): schema `__dm_pg_catalog` holds the
- * pg_catalog tables, system views, lookup views and snapshot-dependent macros; schema
- * `__dm_information_schema` holds the information_schema views. Relations without tenant content
- * live once per instance in `__dm_pgshim` (instance-setup.ts) and the rewriter points there.
+ * pg_catalog tables built from the tenant's tables, internal lookup views and snapshot-dependent
+ * macros. System views and information_schema are views over those tables that the rewriter
+ * expands in place (derived-relations.ts), and relations without tenant content live once per
+ * instance in `__dm_pgshim` (instance-setup.ts), so a snapshot costs few statements.
  *
  * Snapshots are immutable, so this runs at most once per snapshot and only when a catalog query
  * reaches it (the engine builds it lazily).
  */
 import type { SnapshotContents } from '../catalog/types.js';
-import { informationSchemaViewSql } from './information-schema-views.js';
 import { SYSTEM_ROWS_TABLE } from './instance-setup.js';
-import { INFO_SCHEMA_SHIM_SCHEMA, instanceObject, PG_CATALOG_SHIM_SCHEMA, snapshotPgObject } from './names.js';
+import { instanceObject, PG_CATALOG_SHIM_SCHEMA, snapshotPgObject } from './names.js';
 import { parseColumns, type CatalogRelation } from './relations/relation-def.js';
 import { pgCatalogRelation } from './relations/registry.js';
 import { createMacroSql } from './shim-functions.js';
 import { createTableSql, quoteIdent } from './sql-build.js';
 import { snapshotMacros } from './snapshot-macros.js';
 import { buildSnapshotModel, type ShimContext } from './snapshot-model.js';
-import { snapshotViewSql } from './snapshot-views.js';
+import { lookupViewSql } from './snapshot-views.js';
 
 export type { CatalogComment, ShimContext } from './snapshot-model.js';
 
@@ -44,7 +44,6 @@ export function snapshotShimSql(contents: SnapshotContents, catalogName: string,
   const cat = quoteIdent(catalogName);
   const out = [
     `CREATE SCHEMA IF NOT EXISTS ${cat}.${quoteIdent(PG_CATALOG_SHIM_SCHEMA)}`,
-    `CREATE SCHEMA IF NOT EXISTS ${cat}.${quoteIdent(INFO_SCHEMA_SHIM_SCHEMA)}`,
   ];
   const create = (sql: string) => out.push(sql.replace(/^CREATE TABLE /, 'CREATE OR REPLACE TABLE '));
   for (const name of SNAPSHOT_TABLES) {
@@ -55,10 +54,9 @@ export function snapshotShimSql(contents: SnapshotContents, catalogName: string,
   for (const rel of INTERNAL_TABLES) {
     create(createTableSql(snapshotPgObject(catalogName, rel.name), rel, model.rows.get(rel.name) ?? []));
   }
-  out.push(...snapshotViewSql(catalogName));
+  out.push(...lookupViewSql(catalogName));
   for (const m of snapshotMacros(catalogName)) {
     out.push(createMacroSql(snapshotPgObject(catalogName, m.name), m).replace(/^CREATE MACRO /, 'CREATE OR REPLACE MACRO '));
   }
-  out.push(...informationSchemaViewSql(catalogName, ctx.tenant));
   return out;
 }

@@ -1,7 +1,10 @@
 /**
- * Postgres system views (pg_roles, pg_tables, pg_indexes, pg_stat_*) and the shim's internal
- * lookup views, defined over one snapshot's pg_catalog tables — the same derivations Postgres'
- * system_views.sql makes, minus the statistics DuckMesh does not collect (reported as 0).
+ * Postgres system views (pg_roles, pg_tables, pg_indexes, pg_stat_*) over one snapshot's
+ * pg_catalog tables — the same derivations Postgres' system_views.sql makes, minus the statistics
+ * DuckMesh does not collect (reported as 0) — and the shim's internal lookup views.
+ *
+ * The system views are not created in the snapshot: the rewriter expands them as subqueries
+ * (see derived-relations.ts), which keeps building a snapshot's shim to a few statements.
  *
  * The lookup views rename every column to `__dm_*`: shim macros embed them in subqueries, and a
  * caller's unqualified column (e.g. `pg_get_indexdef(indexrelid)`) must never be captured by a
@@ -9,24 +12,21 @@
  */
 import { snapshotPgObject } from './names.js';
 import { storageType } from './pg-types.js';
-import { pgCatalogRelation, type CatalogRelation } from './relations/registry.js';
+import type { CatalogRelation } from './relations/registry.js';
 import { quoteIdent } from './sql-build.js';
 
-/** `CREATE VIEW target` whose columns are exactly `rel`'s (names, order, DuckDB types). */
-export function typedViewSql(target: string, rel: CatalogRelation, inner: string): string {
+/** A SELECT whose columns are exactly `rel`'s (names, order, DuckDB types). */
+export function typedSelectSql(rel: CatalogRelation, inner: string): string {
   const cols = rel.columns.map((c) => `CAST(__dm_v.${quoteIdent(c.name)} AS ${storageType(c.pgType)}) AS ${quoteIdent(c.name)}`);
-  return `CREATE OR REPLACE VIEW ${target} AS SELECT ${cols.join(', ')} FROM (${inner}) AS __dm_v`;
+  return `SELECT ${cols.join(', ')} FROM (${inner}) AS __dm_v`;
 }
 
-function rel(name: string): CatalogRelation {
-  const r = pgCatalogRelation(name);
-  if (r === undefined) throw new Error(`unknown catalog relation ${name}`);
-  return r;
-}
+/** Qualifies a pg_catalog shim relation of the snapshot. */
+export type ShimName = (relation: string) => string;
 
 const USER_SCHEMA_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`;
 
-function statTables(p: (n: string) => string, userOnly: boolean): string {
+function statTables(p: ShimName, userOnly: boolean): string {
   return `SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, 0 AS seq_scan, NULL AS last_seq_scan,
       0 AS seq_tup_read, CASE WHEN c.relhasindex THEN 0 END AS idx_scan, NULL AS last_idx_scan,
       CASE WHEN c.relhasindex THEN 0 END AS idx_tup_fetch, 0 AS n_tup_ins, 0 AS n_tup_upd, 0 AS n_tup_del,
@@ -38,7 +38,7 @@ function statTables(p: (n: string) => string, userOnly: boolean): string {
     WHERE c.relkind IN ('r', 't', 'm', 'p')${userOnly ? ` AND ${USER_SCHEMA_FILTER}` : ''}`;
 }
 
-function statioTables(p: (n: string) => string, userOnly: boolean): string {
+function statioTables(p: ShimName, userOnly: boolean): string {
   return `SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, 0 AS heap_blks_read, 0 AS heap_blks_hit,
       CASE WHEN c.relhasindex THEN 0 END AS idx_blks_read, CASE WHEN c.relhasindex THEN 0 END AS idx_blks_hit,
       NULL AS toast_blks_read, NULL AS toast_blks_hit, NULL AS tidx_blks_read, NULL AS tidx_blks_hit
@@ -46,7 +46,7 @@ function statioTables(p: (n: string) => string, userOnly: boolean): string {
     WHERE c.relkind IN ('r', 't', 'm', 'p')${userOnly ? ` AND ${USER_SCHEMA_FILTER}` : ''}`;
 }
 
-function statIndexes(p: (n: string) => string, userOnly: boolean): string {
+function statIndexes(p: ShimName, userOnly: boolean): string {
   return `SELECT c.oid AS relid, i.oid AS indexrelid, n.nspname AS schemaname, c.relname, i.relname AS indexrelname,
       0 AS idx_scan, NULL AS last_idx_scan, 0 AS idx_tup_read, 0 AS idx_tup_fetch
     FROM ${p('pg_index')} x JOIN ${p('pg_class')} c ON c.oid = x.indrelid JOIN ${p('pg_class')} i ON i.oid = x.indexrelid
@@ -54,15 +54,15 @@ function statIndexes(p: (n: string) => string, userOnly: boolean): string {
     WHERE c.relkind IN ('r', 't', 'm')${userOnly ? ` AND ${USER_SCHEMA_FILTER}` : ''}`;
 }
 
-function userView(p: (n: string) => string, passwd: string): string {
+function userView(p: ShimName, passwd: string): string {
   return `SELECT rolname AS usename, oid AS usesysid, rolcreatedb AS usecreatedb, rolsuper AS usesuper,
       rolreplication AS userepl, rolbypassrls AS usebypassrls, ${passwd} AS passwd, rolvaliduntil AS valuntil,
       NULL AS useconfig
     FROM ${p('pg_authid')} WHERE rolcanlogin`;
 }
 
-/** Internal lookup views, then the Postgres system views, for snapshot catalog `cat`. */
-export function snapshotViewSql(cat: string): string[] {
+/** CREATE VIEW statements of the internal lookup views, for snapshot catalog `cat`. */
+export function lookupViewSql(cat: string): string[] {
   const p = (n: string) => snapshotPgObject(cat, n);
   const out: string[] = [
     `CREATE OR REPLACE VIEW ${p('__dm_relnames')} AS SELECT c.oid AS __dm_oid, c.relname AS __dm_relname,
@@ -76,38 +76,41 @@ export function snapshotViewSql(cat: string): string[] {
     `CREATE OR REPLACE VIEW ${p('__dm_descr')} AS SELECT objoid AS __dm_objoid, classoid AS __dm_classoid,
       objsubid AS __dm_subid, description AS __dm_text FROM ${p('pg_description')}`,
   ];
-  const view = (name: string, inner: string) => out.push(typedViewSql(p(name), rel(name), inner));
-  view('pg_roles', `SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication,
+  return out;
+}
+
+/** Inner SELECT of each pg_catalog system view, given how to name the snapshot's shim tables. */
+export const PG_CATALOG_VIEWS: Readonly<Record<string, (p: ShimName) => string>> = {
+  pg_roles: (p) => `SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication,
       rolconnlimit, '********' AS rolpassword, rolvaliduntil, rolbypassrls, NULL AS rolconfig, oid
-    FROM ${p('pg_authid')}`);
-  view('pg_user', userView(p, `'********'`));
+    FROM ${p('pg_authid')}`,
+  pg_user: (p) => userView(p, `'********'`),
   // pg_shadow would expose password hashes; DuckMesh never does.
-  view('pg_shadow', userView(p, 'NULL'));
-  view('pg_tables', `SELECT n.nspname AS schemaname, c.relname AS tablename, r.rolname AS tableowner,
+  pg_shadow: (p) => userView(p, 'NULL'),
+  pg_tables: (p) => `SELECT n.nspname AS schemaname, c.relname AS tablename, r.rolname AS tableowner,
       NULL AS tablespace, c.relhasindex AS hasindexes, c.relhasrules AS hasrules, c.relhastriggers AS hastriggers,
       c.relrowsecurity AS rowsecurity
     FROM ${p('pg_class')} c JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace LEFT JOIN ${p('pg_authid')} r ON r.oid = c.relowner
-    WHERE c.relkind IN ('r', 'p')`);
-  view('pg_views', `SELECT n.nspname AS schemaname, c.relname AS viewname, r.rolname AS viewowner, NULL AS definition
+    WHERE c.relkind IN ('r', 'p')`,
+  pg_views: (p) => `SELECT n.nspname AS schemaname, c.relname AS viewname, r.rolname AS viewowner, NULL AS definition
     FROM ${p('pg_class')} c JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace LEFT JOIN ${p('pg_authid')} r ON r.oid = c.relowner
-    WHERE c.relkind = 'v'`);
-  view('pg_indexes', `SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname,
+    WHERE c.relkind = 'v'`,
+  pg_indexes: (p) => `SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname,
       NULL AS tablespace, d.__dm_def AS indexdef
     FROM ${p('pg_index')} x JOIN ${p('pg_class')} c ON c.oid = x.indrelid JOIN ${p('pg_class')} i ON i.oid = x.indexrelid
       JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace LEFT JOIN ${p('__dm_indexdefs')} d ON d.__dm_oid = i.oid
-    WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')`);
-  view('pg_stat_all_tables', statTables(p, false));
-  view('pg_stat_user_tables', statTables(p, true));
-  view('pg_statio_all_tables', statioTables(p, false));
-  view('pg_statio_user_tables', statioTables(p, true));
-  view('pg_stat_all_indexes', statIndexes(p, false));
-  view('pg_stat_user_indexes', statIndexes(p, true));
-  view('pg_stat_database', `SELECT oid AS datid, datname, 1 AS numbackends, 0 AS xact_commit, 0 AS xact_rollback,
+    WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')`,
+  pg_stat_all_tables: (p) => statTables(p, false),
+  pg_stat_user_tables: (p) => statTables(p, true),
+  pg_statio_all_tables: (p) => statioTables(p, false),
+  pg_statio_user_tables: (p) => statioTables(p, true),
+  pg_stat_all_indexes: (p) => statIndexes(p, false),
+  pg_stat_user_indexes: (p) => statIndexes(p, true),
+  pg_stat_database: (p) => `SELECT oid AS datid, datname, 1 AS numbackends, 0 AS xact_commit, 0 AS xact_rollback,
       0 AS blks_read, 0 AS blks_hit, 0 AS tup_returned, 0 AS tup_fetched, 0 AS tup_inserted, 0 AS tup_updated,
       0 AS tup_deleted, 0 AS conflicts, 0 AS temp_files, 0 AS temp_bytes, 0 AS deadlocks, 0 AS checksum_failures,
       NULL AS checksum_last_failure, 0 AS blk_read_time, 0 AS blk_write_time, 0 AS session_time, 0 AS active_time,
       0 AS idle_in_transaction_time, 0 AS sessions, 0 AS sessions_abandoned, 0 AS sessions_fatal,
       0 AS sessions_killed, NULL AS stats_reset
-    FROM ${p('pg_database')}`);
-  return out;
-}
+    FROM ${p('pg_database')}`,
+};

@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open, readFile, rename } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -77,16 +78,17 @@ export class ParquetWriter {
       mkdirSync(path.dirname(absolute), { recursive: true });
       const tmp = absolute + '.tmp';
       await conn.run(`COPY ${stage} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      const bytes = readFileSync(tmp);
-      syncFile(tmp);
-      renameSync(tmp, absolute);
-      syncFile(path.dirname(absolute));
+      // Async fs work runs on libuv's pool: the fsyncs do not stall the event loop.
+      const bytes = await readFile(tmp);
+      await syncFile(tmp);
+      await rename(tmp, absolute);
+      await syncFile(path.dirname(absolute));
       return {
         tenant: batch.tenant,
         tableId: batch.tableId,
         path: relative,
         rowCount: batch.rows.length,
-        byteSize: statSync(absolute).size,
+        byteSize: bytes.length,
         checksum: crc32(bytes).toString(16).padStart(8, '0'),
         minSeq,
         maxSeq,
@@ -102,12 +104,12 @@ export class ParquetWriter {
   }
 }
 
-function syncFile(p: string): void {
-  const fd = openSync(p, 'r');
+async function syncFile(p: string): Promise<void> {
+  const fh = await open(p, 'r');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 

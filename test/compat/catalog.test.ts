@@ -375,7 +375,37 @@ describe('lookups, comments and shim cost', () => {
     const ms = performance.now() - t0;
     console.log(`snapshot shim for 100 tables × 10 columns: ${statements.length} statements, ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(1000);
-    const [r] = await db.query(`SELECT count(*) AS n FROM snap_99.__dm_information_schema.columns WHERE table_schema IN ('public', 'sales')`);
+    const sql = rewriteCatalogQuery(ast(`SELECT count(*) AS n FROM information_schema.columns WHERE table_schema IN ('public', 'sales')`),
+      { ...db.ctx, catalogName: 'snap_99' });
+    const [r] = await db.query(sql);
     expect(r).toEqual({ n: 1000n });
+  });
+});
+
+describe('every catalog relation', () => {
+  it('answers SELECT * with exactly its Postgres column list', async () => {
+    const { ALL_CATALOG_RELATIONS } = await import('../../src/compat/relations/registry.js');
+    const problems: string[] = [];
+    for (const rel of ALL_CATALOG_RELATIONS) {
+      try {
+        const sql = rewriteCatalogQuery(ast(`SELECT * FROM ${rel.schema}.${rel.name} LIMIT 0`), db.ctx);
+        const reader = await db.conn.runAndReadAll(sql);
+        const names = reader.columnNames();
+        const want = rel.columns.map((c) => c.name);
+        if (JSON.stringify(names) !== JSON.stringify(want)) problems.push(`${rel.name}: ${names.join(',')}`);
+      } catch (err) {
+        problems.push(`${rel.schema}.${rel.name}: ${(err as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('describes itself in pg_class and pg_attribute', async () => {
+    const rows = await q(`SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      WHERE a.attrelid = 'pg_catalog.pg_namespace'::regclass AND a.attnum > 0 ORDER BY a.attnum`);
+    expect(rows).toEqual([
+      { attname: 'oid', type: 'oid' }, { attname: 'nspname', type: 'name' },
+      { attname: 'nspowner', type: 'oid' }, { attname: 'nspacl', type: 'aclitem[]' },
+    ]);
   });
 });

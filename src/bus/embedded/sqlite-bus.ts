@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import type { BusEntry, BusRecord, IngestBus, ReadLimits } from '../types.js';
+import { SqliteWriterThread } from './writer-thread.js';
 
 /**
  * The embedded ingest bus: a SQLite database in WAL mode with synchronous=FULL, so an append is
@@ -13,9 +14,8 @@ export class SqliteBus implements IngestBus {
   private readonly db: Database.Database;
   private nextSeq: number;
   private readonly events = new EventEmitter();
-  private readonly insertStmt: Database.Statement;
   private readonly readStmt: Database.Statement;
-  private readonly appendTx: (records: readonly BusRecord[], first: number, now: number) => void;
+  private readonly writer: SqliteWriterThread;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -35,29 +35,24 @@ export class SqliteBus implements IngestBus {
     const maxRow = this.db.prepare('SELECT max(seq) AS m FROM bus_entries').get() as { m: number | null };
     const hwm = this.db.prepare("SELECT value FROM bus_meta WHERE key = 'head'").get() as { value: number } | undefined;
     this.nextSeq = Math.max(maxRow.m ?? 0, hwm?.value ?? 0) + 1;
-    this.insertStmt = this.db.prepare(
-      'INSERT INTO bus_entries (seq, tenant, kind, payload, appended_at) VALUES (?, ?, ?, ?, ?)',
-    );
     this.readStmt = this.db.prepare(
       'SELECT seq, tenant, kind, payload, appended_at AS appendedAt FROM bus_entries WHERE seq > ? ORDER BY seq LIMIT ?',
     );
-    const setHead = this.db.prepare("INSERT INTO bus_meta (key, value) VALUES ('head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    this.appendTx = this.db.transaction((records: readonly BusRecord[], first: number, now: number) => {
-      let seq = first;
-      for (const r of records) this.insertStmt.run(seq++, r.tenant, r.kind, r.payload, now);
-      setHead.run(seq - 1);
-    });
+    // This connection only reads; appends go through the writer thread (see writer-thread.ts).
+    this.writer = new SqliteWriterThread(file, this.nextSeq);
     this.events.setMaxListeners(0);
   }
 
   async append(records: readonly BusRecord[]): Promise<number> {
     if (records.length === 0) return this.nextSeq;
-    const first = this.nextSeq;
+    let reply;
     try {
-      this.appendTx(records, first, Date.now());
+      reply = await this.writer.append(records);
     } catch (err) {
       throw mapSqliteError(err);
     }
+    if (!reply.ok) throw mapSqliteError(Object.assign(new Error(reply.message), { code: reply.code }));
+    const first = reply.first!;
     this.nextSeq = first + records.length;
     this.events.emit('append', this.nextSeq - 1);
     return first;
@@ -93,6 +88,7 @@ export class SqliteBus implements IngestBus {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

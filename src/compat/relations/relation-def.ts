@@ -6,12 +6,14 @@
 
 /**
  * Where a relation's rows come from:
- * - `snapshot`: built per snapshot from the tenant's real catalog (pg_class, pg_attribute, …);
+ * - `snapshot`: a table built per snapshot from the tenant's real catalog (pg_class, pg_attribute, …);
+ * - `derived`: a view over the snapshot tables (pg_tables, information_schema.columns, …), expanded
+ *   by the rewriter as a subquery so that building a snapshot's shim creates no views;
  * - `instance`: static or always empty, created once per DuckDB instance (pg_am, pg_policy, …);
  * - `session`: depends on the asking session (pg_settings, pg_stat_activity), substituted by the
  *   query rewriter at rewrite time.
  */
-export type RelationHome = 'snapshot' | 'instance' | 'session';
+export type RelationHome = 'snapshot' | 'derived' | 'instance' | 'session';
 
 export interface CatalogColumn {
   name: string;

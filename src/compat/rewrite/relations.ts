@@ -7,10 +7,11 @@
  */
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import { ALLOWED_TABLE_FUNCTIONS } from '../../sql/policy.js';
-import { INFO_SCHEMA_SHIM_SCHEMA, instanceInfoSchemaTable, PG_CATALOG_SHIM_SCHEMA, SHIM_CATALOG, SHIM_SCHEMA } from '../names.js';
+import { instanceInfoSchemaTable, PG_CATALOG_SHIM_SCHEMA, SHIM_CATALOG, SHIM_SCHEMA } from '../names.js';
 import { catalogRelation, pgCatalogRelation, type CatalogRelation } from '../relations/registry.js';
 import { alias, funcCall, kindOf, names, rangeSubselect, rangeVar, type AstNode } from './ast.js';
 import { defaultColumnName } from './column-names.js';
+import { derivedRelation } from './derived-cache.js';
 import { callName } from './functions.js';
 import { JSON_ELEMENT_FUNCTIONS } from './pg-dialect.js';
 import { sessionRelation } from './session-relations.js';
@@ -23,8 +24,8 @@ function shimRange(w: Walker, rel: CatalogRelation, a: AstNode): AstNode {
     const table = rel.schema === 'information_schema' ? instanceInfoSchemaTable(rel.name) : rel.name;
     return rangeVar(SHIM_CATALOG, SHIM_SCHEMA, table, a);
   }
-  const schema = rel.schema === 'information_schema' ? INFO_SCHEMA_SHIM_SCHEMA : PG_CATALOG_SHIM_SCHEMA;
-  return rangeVar(w.ctx.catalogName, schema, rel.name, a);
+  if (rel.home === 'derived') return rangeSubselect(derivedRelation(w.ctx, rel), a);
+  return rangeVar(w.ctx.catalogName, PG_CATALOG_SHIM_SCHEMA, rel.name, a);
 }
 
 export function rewriteRangeVar(w: Walker, rv: AstNode): AstNode {
