@@ -52,6 +52,7 @@ export async function startDuckMesh() {
   }
   return {
     port,
+    dataDir,
     pid: child.pid,
     peakRssMb: () => {
       try {

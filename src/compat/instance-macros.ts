@@ -25,7 +25,8 @@ function internal(name: string, ...overloads: ReturnType<typeof overload>[]): Ma
 
 /** Same constant for every accepted argument count (has_*_privilege and friends). */
 function constant(name: string, value: string, arities: number[]): MacroDef {
-  const params = ['a1', 'a2', 'a3', 'a4'];
+  // Unused arguments: declared varchar so a bound parameter still gets a type.
+  const params = ['a1:varchar', 'a2:varchar', 'a3:varchar', 'a4:varchar'];
   return scalar(name, ...arities.map((n) => overload(params.slice(0, n).join(', '), value)));
 }
 
@@ -103,31 +104,32 @@ export function instanceMacros(startedAt: string): MacroDef[] {
   const keywords = sqlLiteral(quotedKeywords());
   const spellings = `MAP {${typeNameSpellings().map(([s, oid]) => `${quoteLiteral(s)}: ${oid}`).join(', ')}}`;
   return [
-    scalar('format_type', overload('o, m', formatTypeBody())),
-    internal('__dm_regtype_list', overload('l', `list_transform(l, x -> ${fq('format_type')}(x, NULL))`)),
-    internal('__dm_ident_parts', overload('t', IDENT_PARTS)),
+    scalar('format_type', overload('o:bigint, m:integer', formatTypeBody())),
+    internal('__dm_regtype_list', overload('l:bigint[]', `list_transform(l, x -> ${fq('format_type')}(x, NULL))`)),
+    internal('__dm_ident_parts', overload('t:varchar', IDENT_PARTS)),
     // int2vector/oidvector are stored as their text form; array uses go through this.
-    internal('__dm_vector', overload('v', `CASE WHEN v IS NULL THEN NULL WHEN trim(CAST(v AS VARCHAR)) = ''
+    internal('__dm_vector', overload('v:varchar', `CASE WHEN v IS NULL THEN NULL WHEN trim(CAST(v AS VARCHAR)) = ''
       THEN CAST([] AS BIGINT[]) ELSE CAST(string_split(trim(CAST(v AS VARCHAR)), ' ') AS BIGINT[]) END`)),
     internal('__dm_expand', overload('l', `list_transform(l, (v, i) -> {'x': v, 'n': i})`)),
-    scalar('int2vectorout', overload('v', 'CAST(v AS VARCHAR)')),
-    scalar('oidvectortypes', overload('v', `array_to_string(list_transform(${fq('__dm_vector')}(v), x -> ${fq('format_type')}(x, NULL)), ', ')`)),
+    scalar('int2vectorout', overload('v:varchar', 'CAST(v AS VARCHAR)')),
+    scalar('oidvectortypes', overload('v:varchar', `array_to_string(list_transform(${fq('__dm_vector')}(v), x -> ${fq('format_type')}(x, NULL)), ', ')`)),
     { name: '_pg_expandarray', overloads: [overload('l', `SELECT unnest(l) AS x, generate_subscripts(l, 1) AS n`)], table: true, exposed: true },
-    scalar('pg_encoding_to_char', overload('e', `CASE CAST(e AS BIGINT) ${ENCODINGS.map(([n, s]) => `WHEN ${n} THEN '${s}'`).join(' ')} ELSE '' END`)),
-    scalar('pg_char_to_encoding', overload('s', `CASE upper(s) ${ENCODINGS.map(([n, s]) => `WHEN '${s}' THEN ${n}`).join(' ')} ELSE -1 END`)),
+    scalar('pg_encoding_to_char', overload('e:integer', `CASE CAST(e AS BIGINT) ${ENCODINGS.map(([n, s]) => `WHEN ${n} THEN '${s}'`).join(' ')} ELSE '' END`)),
+    scalar('pg_char_to_encoding', overload('s:varchar', `CASE upper(s) ${ENCODINGS.map(([n, s]) => `WHEN '${s}' THEN ${n}`).join(' ')} ELSE -1 END`)),
     // Postgres arrays answer NULL for empty arrays and dimensions other than 1 (DuckDB lists are 1-D).
-    scalar('array_upper', overload('l, d', 'CASE WHEN d = 1 AND len(l) > 0 THEN len(l) END')),
-    scalar('array_lower', overload('l, d', 'CASE WHEN d = 1 AND len(l) > 0 THEN 1 END')),
-    scalar('array_length', overload('l, d', 'CASE WHEN d = 1 AND len(l) > 0 THEN len(l) END')),
+    // (int4 results, as in Postgres.)
+    scalar('array_upper', overload('l, d:integer', 'CASE WHEN d = 1 AND len(l) > 0 THEN CAST(len(l) AS INTEGER) END')),
+    scalar('array_lower', overload('l, d:integer', 'CASE WHEN d = 1 AND len(l) > 0 THEN 1 END')),
+    scalar('array_length', overload('l, d:integer', 'CASE WHEN d = 1 AND len(l) > 0 THEN CAST(len(l) AS INTEGER) END')),
     scalar('array_ndims', overload('l', 'CASE WHEN len(l) > 0 THEN 1 END')),
-    scalar('cardinality', overload('l', 'len(l)')),
+    scalar('cardinality', overload('l', 'CAST(len(l) AS INTEGER)')),
     ...['has_table_privilege', 'has_schema_privilege', 'has_database_privilege', 'has_any_column_privilege',
       'has_function_privilege', 'has_sequence_privilege', 'has_type_privilege', 'has_tablespace_privilege',
       'has_language_privilege', 'has_foreign_data_wrapper_privilege', 'has_server_privilege',
       'has_parameter_privilege', 'pg_has_role'].map((n) => constant(n, 'true', [2, 3])),
     constant('has_column_privilege', 'true', [3, 4]),
     // pg_attrdef.adbin & co hold the display text already, so deparsing is the identity.
-    scalar('pg_get_expr', overload('e, r', 'CAST(e AS VARCHAR)'), overload('e, r, p', 'CAST(e AS VARCHAR)')),
+    scalar('pg_get_expr', overload('e:varchar, r:bigint', 'CAST(e AS VARCHAR)'), overload('e:varchar, r:bigint, p:boolean', 'CAST(e AS VARCHAR)')),
     constant('pg_get_function_result', 'CAST(NULL AS VARCHAR)', [1]),
     constant('pg_get_function_arguments', 'CAST(NULL AS VARCHAR)', [1]),
     constant('pg_get_function_identity_arguments', 'CAST(NULL AS VARCHAR)', [1]),
@@ -172,20 +174,20 @@ export function instanceMacros(startedAt: string): MacroDef[] {
     constant('to_regoper', 'CAST(NULL AS VARCHAR)', [1]),
     constant('to_regoperator', 'CAST(NULL AS VARCHAR)', [1]),
     constant('to_regcollation', 'CAST(NULL AS INTEGER)', [1]),
-    scalar('to_regtype', overload('t', `${spellings}[lower(regexp_replace(trim(regexp_replace(t, '^pg_catalog\\.', '')), '\\s+', ' ', 'g'))]`)),
-    scalar('pg_size_pretty', overload('b', sizePrettyBody())),
+    scalar('to_regtype', overload('t:varchar', `${spellings}[lower(regexp_replace(trim(regexp_replace(t, '^pg_catalog\\.', '')), '\\s+', ' ', 'g'))]`)),
+    scalar('pg_size_pretty', overload('b:bigint', sizePrettyBody())),
     scalar('pg_current_xact_id', overload('', 'txid_current()')),
     // No aclitem ever holds a grant in DuckMesh's catalogs (acl columns are NULL), so nothing to explode.
-    scalar('aclexplode', overload('a', `unnest(CAST(NULL AS ${ACL_ITEM}[]))`)),
-    scalar('pg_partition_ancestors', overload('o', 'unnest([CAST(o AS BIGINT)])')),
-    scalar('pg_partition_root', overload('o', 'CAST(o AS BIGINT)')),
-    scalar('quote_ident', overload('s', `CASE WHEN s IS NULL THEN NULL ELSE list_transform([CAST(s AS VARCHAR)], x ->
+    scalar('aclexplode', overload('a:varchar[]', `unnest(CAST(NULL AS ${ACL_ITEM}[]))`)),
+    scalar('pg_partition_ancestors', overload('o:bigint', 'unnest([CAST(o AS BIGINT)])')),
+    scalar('pg_partition_root', overload('o:bigint', 'CAST(o AS BIGINT)')),
+    scalar('quote_ident', overload('s:varchar', `CASE WHEN s IS NULL THEN NULL ELSE list_transform([CAST(s AS VARCHAR)], x ->
       CASE WHEN regexp_full_match(x, '[a-z_][a-z0-9_$]*') AND NOT list_contains(${keywords}, x) THEN x
       ELSE '"' || replace(x, '"', '""') || '"' END)[1] END`)),
-    scalar('quote_literal', overload('s', `CASE WHEN s IS NULL THEN NULL ELSE
+    scalar('quote_literal', overload('s:varchar', `CASE WHEN s IS NULL THEN NULL ELSE
       (CASE WHEN contains(CAST(s AS VARCHAR), '\\') THEN 'E''' ELSE '''' END)
       || replace(replace(CAST(s AS VARCHAR), '\\', '\\\\'), '''', '''''') || '''' END`)),
-    scalar('quote_nullable', overload('s', `CASE WHEN s IS NULL THEN 'NULL' ELSE ${fq('quote_literal')}(s) END`)),
-    scalar('parse_ident', overload('t', IDENT_PARTS), overload('t, strict', IDENT_PARTS)),
+    scalar('quote_nullable', overload('s:varchar', `CASE WHEN s IS NULL THEN 'NULL' ELSE ${fq('quote_literal')}(s) END`)),
+    scalar('parse_ident', overload('t:varchar', IDENT_PARTS), overload('t:varchar, strict:boolean', IDENT_PARTS)),
   ];
 }

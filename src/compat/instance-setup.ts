@@ -5,14 +5,15 @@
  * pg_trigger, …), and the system rows every snapshot's pg_class/pg_attribute/pg_type start with.
  *
  * ATTACH ':memory:' and CREATE MACRO/TABLE still work after `lock_configuration`, so this runs
- * on the sandboxed instance. Statements are idempotent (IF NOT EXISTS / OR REPLACE).
+ * on the sandboxed instance. Statements are idempotent (IF NOT EXISTS / OR REPLACE) and batched
+ * (several per string) to save engine round trips.
  */
 import { keywordRows, KEYWORDS_RELATION } from './keywords.js';
 import { instanceMacros } from './instance-macros.js';
 import { instanceInfoSchemaTable, instanceObject, SHIM_CATALOG } from './names.js';
 import { ALL_CATALOG_RELATIONS, pgCatalogRelation, type CatalogRelation } from './relations/registry.js';
 import { createMacroSql } from './shim-functions.js';
-import { createTableSql, quoteIdent, type SqlValue } from './sql-build.js';
+import { batchStatements, createTableSql, quoteIdent, type SqlValue } from './sql-build.js';
 import {
   builtinTypeRows,
   staticCatalogRows,
@@ -39,9 +40,12 @@ function relation(name: string): CatalogRelation {
   return r;
 }
 
-export function instanceSetupSql(startedAt: Date = new Date()): string[] {
-  const out = [`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(SHIM_CATALOG)}`];
-  for (const m of instanceMacros(startedAt.toISOString())) out.push(orReplace(createMacroSql(instanceObject(m.name), m)));
+/** Tables with fixed content; built once per process (the rows never change). */
+let staticTables: string[] | undefined;
+
+function staticTableSql(): string[] {
+  if (staticTables !== undefined) return staticTables;
+  const out: string[] = [];
   const rows = staticCatalogRows();
   for (const r of ALL_CATALOG_RELATIONS) {
     if (r.home !== 'instance') continue;
@@ -58,5 +62,11 @@ export function instanceSetupSql(startedAt: Date = new Date()): string[] {
   for (const [name, sysRows] of system) {
     out.push(orReplace(createTableSql(instanceObject(SYSTEM_ROWS_TABLE[name]), relation(name), sysRows)));
   }
-  return out;
+  return (staticTables = out);
+}
+
+/** `startedAt` is what pg_postmaster_start_time() reports. */
+export function instanceSetupSql(startedAt: Date = new Date()): string[] {
+  const macros = instanceMacros(startedAt.toISOString()).map((m) => orReplace(createMacroSql(instanceObject(m.name), m)));
+  return [`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(SHIM_CATALOG)}`, ...batchStatements([...macros, ...staticTableSql()])];
 }

@@ -38,43 +38,43 @@ export function snapshotMacros(cat: string): MacroDef[] {
          OR (len(${parts}) = 1 AND __dm_relname = ${parts}[1] AND list_contains(vis, __dm_nspname))
       ORDER BY list_position(vis, __dm_nspname) NULLS LAST LIMIT 1) END`;
   return [
-    scalar('pg_get_userbyid', overload('o', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
+    scalar('pg_get_userbyid', overload('o:bigint', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
       (SELECT __dm_name FROM ${p('__dm_roles')} WHERE __dm_oid = o), 'unknown (OID=' || CAST(o AS VARCHAR) || ')') END`)),
-    internal('__dm_regclass_out', overload('o, vis', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
+    internal('__dm_regclass_out', overload('o:bigint, vis', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
       (SELECT CASE WHEN list_contains(vis, __dm_nspname) THEN ${i('quote_ident')}(__dm_relname)
         ELSE ${i('quote_ident')}(__dm_nspname) || '.' || ${i('quote_ident')}(__dm_relname) END
        FROM ${p('__dm_relnames')} WHERE __dm_oid = o), CAST(o AS VARCHAR)) END`)),
-    internal('__dm_regnamespace_out', overload('o', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
+    internal('__dm_regnamespace_out', overload('o:bigint', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
       (SELECT ${i('quote_ident')}(__dm_name) FROM ${p('__dm_nspnames')} WHERE __dm_oid = o), CAST(o AS VARCHAR)) END`)),
-    internal('__dm_regrole_out', overload('o', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
+    internal('__dm_regrole_out', overload('o:bigint', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
       (SELECT ${i('quote_ident')}(__dm_name) FROM ${p('__dm_roles')} WHERE __dm_oid = o), CAST(o AS VARCHAR)) END`)),
-    internal('__dm_regtype_out', overload('o', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
+    internal('__dm_regtype_out', overload('o:bigint', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
       (SELECT ${i('quote_ident')}(__dm_name) FROM ${p('__dm_rowtypes')} WHERE __dm_oid = o),
       nullif(${i('format_type')}(o, NULL), '???'), CAST(o AS VARCHAR)) END`)),
-    internal('__dm_regclass_in', overload('t, vis', regclassIn)),
-    withPath('to_regclass', overload('t, vis', regclassIn)),
-    scalar('to_regnamespace', overload('t', `(SELECT __dm_oid FROM ${p('__dm_nspnames')} WHERE __dm_name = ${parts}[1] AND len(${parts}) = 1)`)),
-    scalar('to_regrole', overload('t', `(SELECT __dm_oid FROM ${p('__dm_roles')} WHERE __dm_name = ${parts}[1] AND len(${parts}) = 1)`)),
-    withPath('pg_table_is_visible', overload('o, vis', `(SELECT list_contains(vis, __dm_nspname) FROM ${p('__dm_relnames')} WHERE __dm_oid = o)`)),
-    withPath('pg_type_is_visible', overload('o, vis', `COALESCE(
+    internal('__dm_regclass_in', overload('t:varchar, vis', regclassIn)),
+    withPath('to_regclass', overload('t:varchar, vis', regclassIn)),
+    scalar('to_regnamespace', overload('t:varchar', `(SELECT __dm_oid FROM ${p('__dm_nspnames')} WHERE __dm_name = ${parts}[1] AND len(${parts}) = 1)`)),
+    scalar('to_regrole', overload('t:varchar', `(SELECT __dm_oid FROM ${p('__dm_roles')} WHERE __dm_name = ${parts}[1] AND len(${parts}) = 1)`)),
+    withPath('pg_table_is_visible', overload('o:bigint, vis', `(SELECT list_contains(vis, __dm_nspname) FROM ${p('__dm_relnames')} WHERE __dm_oid = o)`)),
+    withPath('pg_type_is_visible', overload('o:bigint, vis', `COALESCE(
       (SELECT list_contains(vis, __dm_nspname) FROM ${p('__dm_rowtypes')} WHERE __dm_oid = o),
       CASE WHEN ${i('format_type')}(o, NULL) <> '???' THEN true END)`)),
     scalar('pg_get_indexdef',
-      overload('o', `(SELECT __dm_def FROM ${p('__dm_indexdefs')} WHERE __dm_oid = o)`),
-      overload('o, c, pretty', `(SELECT CASE WHEN c = 0 THEN __dm_def ELSE __dm_cols[c] END FROM ${p('__dm_indexdefs')} WHERE __dm_oid = o)`)),
+      overload('o:bigint', `(SELECT __dm_def FROM ${p('__dm_indexdefs')} WHERE __dm_oid = o)`),
+      overload('o:bigint, c:integer, pretty:boolean', `(SELECT CASE WHEN c = 0 THEN __dm_def ELSE __dm_cols[c] END FROM ${p('__dm_indexdefs')} WHERE __dm_oid = o)`)),
     scalar('pg_get_constraintdef',
-      overload('o', `(SELECT __dm_def FROM ${p('__dm_condefs')} WHERE __dm_oid = o)`),
-      overload('o, pretty', `(SELECT __dm_def FROM ${p('__dm_condefs')} WHERE __dm_oid = o)`)),
-    scalar('pg_relation_size', overload('o', size), overload('o, fork', `CASE WHEN fork = 'main' THEN ${size} ELSE 0 END`)),
-    scalar('pg_total_relation_size', overload('o', size)),
-    scalar('pg_table_size', overload('o', size)),
-    scalar('pg_indexes_size', overload('o', `(SELECT CAST(0 AS BIGINT) FROM ${p('__dm_relnames')} WHERE __dm_oid = o)`)),
-    scalar('pg_database_size', overload('d', `(SELECT CAST(COALESCE(sum(__dm_bytes), 0) AS BIGINT) FROM ${p('__dm_relsizes')})`)),
+      overload('o:bigint', `(SELECT __dm_def FROM ${p('__dm_condefs')} WHERE __dm_oid = o)`),
+      overload('o:bigint, pretty:boolean', `(SELECT __dm_def FROM ${p('__dm_condefs')} WHERE __dm_oid = o)`)),
+    scalar('pg_relation_size', overload('o:bigint', size), overload('o:bigint, fork:varchar', `CASE WHEN fork = 'main' THEN ${size} ELSE 0 END`)),
+    scalar('pg_total_relation_size', overload('o:bigint', size)),
+    scalar('pg_table_size', overload('o:bigint', size)),
+    scalar('pg_indexes_size', overload('o:bigint', `(SELECT CAST(0 AS BIGINT) FROM ${p('__dm_relnames')} WHERE __dm_oid = o)`)),
+    scalar('pg_database_size', overload('d:varchar', `(SELECT CAST(COALESCE(sum(__dm_bytes), 0) AS BIGINT) FROM ${p('__dm_relsizes')})`)),
     scalar('obj_description',
-      overload('o', `(SELECT __dm_text FROM ${p('__dm_descr')} WHERE __dm_objoid = o AND __dm_subid = 0 LIMIT 1)`),
-      overload('o, c', `(SELECT __dm_text FROM ${p('__dm_descr')} WHERE __dm_objoid = o AND __dm_subid = 0
+      overload('o:bigint', `(SELECT __dm_text FROM ${p('__dm_descr')} WHERE __dm_objoid = o AND __dm_subid = 0 LIMIT 1)`),
+      overload('o:bigint, c:varchar', `(SELECT __dm_text FROM ${p('__dm_descr')} WHERE __dm_objoid = o AND __dm_subid = 0
         AND __dm_classoid = ${catalogOidCase('c')})`)),
-    scalar('col_description', overload('o, n', `(SELECT __dm_text FROM ${p('__dm_descr')}
+    scalar('col_description', overload('o:bigint, n:integer', `(SELECT __dm_text FROM ${p('__dm_descr')}
       WHERE __dm_objoid = o AND __dm_classoid = ${PG_CLASS_OID} AND __dm_subid = n)`)),
   ];
 }

@@ -64,7 +64,7 @@ function userView(p: ShimName, passwd: string): string {
 /** CREATE VIEW statements of the internal lookup views, for snapshot catalog `cat`. */
 export function lookupViewSql(cat: string): string[] {
   const p = (n: string) => snapshotPgObject(cat, n);
-  const out: string[] = [
+  return [
     `CREATE OR REPLACE VIEW ${p('__dm_relnames')} AS SELECT c.oid AS __dm_oid, c.relname AS __dm_relname,
       n.nspname AS __dm_nspname, c.relkind AS __dm_relkind
       FROM ${p('pg_class')} c JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace`,
@@ -76,7 +76,6 @@ export function lookupViewSql(cat: string): string[] {
     `CREATE OR REPLACE VIEW ${p('__dm_descr')} AS SELECT objoid AS __dm_objoid, classoid AS __dm_classoid,
       objsubid AS __dm_subid, description AS __dm_text FROM ${p('pg_description')}`,
   ];
-  return out;
 }
 
 /** Inner SELECT of each pg_catalog system view, given how to name the snapshot's shim tables. */

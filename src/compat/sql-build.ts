@@ -26,11 +26,6 @@ export function sqlLiteral(v: SqlValue): string {
   return `[${v.map(sqlLiteral).join(', ')}]`;
 }
 
-/** `CAST(NULL AS T) AS "c", …` — the column list of an empty relation. */
-export function nullColumns(rel: CatalogRelation): string {
-  return rel.columns.map((c) => `CAST(NULL AS ${storageType(c.pgType)}) AS ${quoteIdent(c.name)}`).join(', ');
-}
-
 /**
  * `CREATE TABLE target` with `rel`'s columns and rows (arrays in column order). `prefixFrom`
  * names a table with the same layout whose rows come first (the static system rows).
@@ -76,4 +71,14 @@ export function createTableSql(target: string, rel: CatalogRelation, rows: reado
   return prefixFrom === undefined
     ? `CREATE TABLE ${target} AS ${load}`
     : `CREATE TABLE ${target} AS SELECT * FROM ${prefixFrom} UNION ALL ${load}`;
+}
+
+/**
+ * Joins DDL statements into a few multi-statement strings: DuckDB runs them in order, and each
+ * separate call costs a round trip into the engine (~1 ms), which dominated shim creation.
+ */
+export function batchStatements(statements: readonly string[], perBatch = 50): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < statements.length; i += perBatch) out.push(statements.slice(i, i + perBatch).join(';\n'));
+  return out;
 }

@@ -48,6 +48,9 @@ export function mapDuckDbError(err: unknown, cancelReason?: 'user' | 'timeout' |
       return mk(SqlState.outOfMemory, text);
     case 'Invalid Input':
       if (/Division by zero/i.test(text)) return mk('22012', 'division by zero');
+      // Raised by the compat layer's ::regclass / role lookups, with Postgres' wording.
+      if (/^relation ".*" does not exist$/.test(text)) return mk(SqlState.undefinedTable, text);
+      if (/^(role|type|schema|function) ".*" does not exist$/.test(text)) return mk(SqlState.undefinedObject, text);
       return mk('22023', text);
     case 'Not implemented':
       return mk(SqlState.featureNotSupported, text);

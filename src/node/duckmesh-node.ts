@@ -1,3 +1,5 @@
+import { constants as fsConstants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { GroupCommitter } from '../bus/group-commit.js';
 import type { IngestBus } from '../bus/types.js';
@@ -40,6 +42,7 @@ export class DuckMeshNode {
   private writer: ParquetWriter | null = null;
   private sessionCtx!: SessionContext;
   private appendTimes: { seq: number; at: number }[] = [];
+  private readonly knownTenants = new Set<string>();
 
   constructor(
     readonly config: Config,
@@ -146,7 +149,11 @@ export class DuckMeshNode {
       });
     }
     const lease = this.lease;
-    const workerCatalog = lease ? fencedCatalog(this.catalog, () => lease.fence()) : this.catalog;
+    const workerCatalog = countPublishFailures(
+      lease ? fencedCatalog(this.catalog, () => lease.fence()) : this.catalog,
+      // The commit worker logs the error itself.
+      () => this.metrics.commitFailures.inc(),
+    );
     this.writer = new ParquetWriter(this.layout, { threads: 1, memoryLimit: '512MB' });
     this.worker = new CommitWorker(
       this.bus,
@@ -196,24 +203,51 @@ export class DuckMeshNode {
         hint: 'Database (tenant) names are lowercase letters, digits and underscores.',
       });
     }
-    await this.catalog.ensureTenant(tenant);
+    // Once per tenant and process: a catalog outage must not stop new sessions from reading the
+    // snapshots this process already serves (DESIGN §8).
+    if (!this.knownTenants.has(tenant)) {
+      await this.catalog.ensureTenant(tenant);
+      this.knownTenants.add(tenant);
+    }
     return new Session(this.sessionCtx, tenant, user);
   }
 
+  /**
+   * /readyz: ready while the bus, the catalog and the data directory are reachable. Each probe is
+   * bounded (a partitioned database must not hang the probe). `worker` says what this process's
+   * commit worker is doing — "leader (epoch N)", "standby" (another process holds the lease),
+   * "running" (embedded, no lease) or "disabled" (no worker role) — and is informative: a standby
+   * or a query-only node is ready.
+   */
   async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
+    let ready = true;
     const probe = async (name: string, fn: () => Promise<void>) => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await fn();
+        await Promise.race([
+          fn(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_PROBE_MS} ms`)), READINESS_PROBE_MS);
+          }),
+        ]);
         checks[name] = 'ok';
       } catch (err) {
         checks[name] = (err as Error).message;
+        ready = false;
+      } finally {
+        clearTimeout(timer);
       }
     };
-    await probe('bus', () => this.bus.ping());
-    await probe('catalog', () => this.catalog.ping());
-    checks['worker'] = this.worker ? 'running' : 'stopped';
-    return { ready: Object.values(checks).every((v) => v === 'ok' || v === 'running'), checks };
+    await Promise.all([
+      probe('bus', () => this.bus.ping()),
+      probe('catalog', () => this.catalog.ping()),
+      probe('storage', () => access(this.layout.root, fsConstants.W_OK)),
+    ]);
+    if (!this.worker) checks['worker'] = 'disabled';
+    else if (!this.lease) checks['worker'] = 'running';
+    else checks['worker'] = this.lease.isLeader ? `leader (epoch ${this.lease.epoch})` : 'standby';
+    return { ready, checks };
   }
 
   async stop(): Promise<void> {
@@ -229,4 +263,23 @@ export class DuckMeshNode {
     this.lock?.release();
     this.log.info('node stopped');
   }
+}
+
+/** Bound of each /readyz probe. */
+const READINESS_PROBE_MS = 2000;
+
+/** `catalog` with every failed `publish` reported to `onFailure` (metrics, logs); otherwise unchanged. */
+function countPublishFailures(catalog: Catalog, onFailure: (err: unknown) => void): Catalog {
+  const publish: Catalog['publish'] = (commit) =>
+    catalog.publish(commit).catch((err: unknown) => {
+      onFailure(err);
+      throw err;
+    });
+  return new Proxy(catalog, {
+    get(target, prop) {
+      if (prop === 'publish') return publish;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

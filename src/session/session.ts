@@ -18,7 +18,7 @@ import type { VisibilityTracker } from '../visibility/tracker.js';
 import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
 import { staticSource, textFields, type ExecResult, type FieldDesc, type RowSource } from './results.js';
 import { displayName, SERVER_VERSION, SessionSettings } from './settings.js';
-import { rewriteCatalogQuery } from '../compat/index.js';
+import { needsCompatRewrite, rewriteCatalogQueryDetailed } from '../compat/index.js';
 import { snapshotCatalogName } from '../engine/snapshot-binding.js';
 import { WriteHandler } from './write-handler.js';
 
@@ -161,7 +161,7 @@ export class Session {
     switch (stmt.kind) {
       case 'select':
         if (parsed) assertSafeQuery(parsed.ast);
-        if (stmt.touchesCatalog) return this.catalogSelect(stmt.ast, params);
+        if (needsCompatRewrite(stmt.ast)) return this.catalogSelect(stmt.ast, params);
         return this.select(stmt.text, params);
       case 'insert':
         return this.writes.insert(stmt, params);
@@ -397,7 +397,7 @@ export class Session {
   private async rewriteForCatalog(ast: unknown, snapshotId: number): Promise<string> {
     const engine = await this.tenantEngine();
     await engine.ensureCatalogShim(snapshotId, this.user);
-    return rewriteCatalogQuery(ast, {
+    const { sql, setConfig } = rewriteCatalogQueryDetailed(ast, {
       catalogName: snapshotCatalogName(snapshotId),
       database: this.tenant,
       user: this.user,
@@ -411,6 +411,9 @@ export class Session {
       },
       serverVersion: SERVER_VERSION,
     });
+    // set_config() in a SELECT changes the session setting, as in Postgres.
+    for (const c of setConfig) this.set(c.name, c.value, c.isLocal);
+    return sql;
   }
 
   private searchPath(): string[] {
@@ -519,7 +522,7 @@ export class Session {
   /** The SQL DuckDB runs for a SELECT: as written, or rewritten for the catalog shim of that snapshot. */
   private async duckSqlFor(stmt: Statement, snapshotId: number): Promise<string> {
     if (stmt.kind !== 'select') throw new DuckMeshError(SqlState.internalError, 'not a SELECT');
-    return stmt.touchesCatalog ? this.rewriteForCatalog(stmt.ast, snapshotId) : stmt.text;
+    return needsCompatRewrite(stmt.ast) ? this.rewriteForCatalog(stmt.ast, snapshotId) : stmt.text;
   }
 
   private async runStreaming(conn: DuckDBConnection, start: (c: DuckDBConnection) => Promise<DuckDBResult>): Promise<DuckDBResult> {

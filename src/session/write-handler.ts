@@ -140,7 +140,8 @@ export class WriteHandler {
 
   async createTable(stmt: CreateTableStatement): Promise<ExecResult> {
     const schema = stmt.schema ?? 'public';
-    if (RESERVED_SCHEMAS.has(schema) || !TENANT_NAME.test(schema)) {
+    // `__dm…` schemas hold DuckMesh's catalog shim inside every snapshot catalog.
+    if (RESERVED_SCHEMAS.has(schema) || schema.startsWith('__dm') || schema.startsWith('pg_') || !TENANT_NAME.test(schema)) {
       throw new DuckMeshError(SqlState.insufficientPrivilege, `cannot create tables in schema "${schema}"`);
     }
     const columns: ColumnDef[] = stmt.columns.map((c) => {

@@ -94,6 +94,8 @@ function checkFunction(fc: AstNode, position: number | undefined): void {
 function checkTableFunctions(rf: AstNode, at: (body: AstNode) => number | undefined): void {
   for (const item of rf.functions ?? []) {
     const fn = item.List?.items?.[0];
+    // `FROM user`, `FROM current_schema`: SQL value functions are harmless one-row relations.
+    if (fn?.SQLValueFunction) continue;
     const fc = fn?.FuncCall;
     if (!fc) throw unverifiable(`table expression ${nodeType(fn)} in FROM is not allowed`);
     const names = stringList(fc.funcname);

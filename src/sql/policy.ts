@@ -26,6 +26,11 @@ export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set([
   'regexp_matches',
   'string_to_table',
   '_pg_expandarray',
+  // Catalog functions clients call in FROM; the compat layer rewrites them to shim relations.
+  'pg_get_keywords',
+  'pg_show_all_settings',
+  'pg_is_in_recovery',
+  'string_to_array',
 ]);
 
 /** Exact function names that are refused anywhere in a query. */

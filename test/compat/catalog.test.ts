@@ -409,3 +409,82 @@ describe('every catalog relation', () => {
     ]);
   });
 });
+
+describe('more client queries', () => {
+  it('psql \\d table properties (reloptions concatenated with a subquery over unnest)', async () => {
+    const rows = await q(`SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity,
+      c.relforcerowsecurity, false AS relhasoids, c.relispartition,
+      pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x), ', '),
+      c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END,
+      c.relpersistence, c.relreplident, am.amname
+      FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
+      LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid) WHERE c.oid = '${USERS_OID}'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ relkind: 'r', relhasindex: true, relpersistence: 'p', amname: 'heap' });
+  });
+
+  it('DBeaver table columns with a bound oid parameter', async () => {
+    const sql = rewriteCatalogQuery(ast(`SELECT c.relname,a.*,pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) as def_value,
+      dsc.description,dep.objid FROM pg_catalog.pg_attribute a INNER JOIN pg_catalog.pg_class c ON (a.attrelid=c.oid)
+      LEFT OUTER JOIN pg_catalog.pg_attrdef ad ON (a.attrelid=ad.adrelid AND a.attnum = ad.adnum)
+      LEFT OUTER JOIN pg_catalog.pg_description dsc ON (c.oid=dsc.objoid AND a.attnum = dsc.objsubid)
+      LEFT OUTER JOIN pg_depend dep on dep.refobjid = a.attrelid AND dep.deptype = 'i' and dep.refobjsubid = a.attnum
+        and dep.classid = dep.refclassid
+      WHERE NOT a.attisdropped AND c.relkind not in ('i','I','c') AND c.oid=$1 ORDER BY a.attnum`), db.ctx);
+    const rows = await db.query(sql, [tableOid(2)]);
+    expect(rows.map((r) => r.attname)).toEqual(['id', 'user_id', 'amount', 'status', 'quantity', 'ordered_on', 'shipped_at', 'note', 'payload']);
+  });
+
+  it('SQLAlchemy column reflection (json_build_object, REGCLASS casts, pg_sequence)', async () => {
+    const rows = await q(`SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+      (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d
+        WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef) AS DEFAULT,
+      a.attnotnull, a.attrelid as table_oid, pgd.description as comment, a.attgenerated as generated,
+      (SELECT json_build_object('always', a.attidentity = 'a', 'start', s.seqstart, 'increment', s.seqincrement,
+          'minvalue', s.seqmin, 'maxvalue', s.seqmax, 'cache', s.seqcache, 'cycle', s.seqcycle)
+        FROM pg_catalog.pg_sequence s, pg_catalog.pg_class c WHERE s.seqrelid = c.oid AND c.relkind = 'S'
+          AND a.attidentity != '' AND s.seqrelid = CAST(pg_catalog.pg_get_serial_sequence(
+            CAST(CAST(a.attrelid AS REGCLASS) AS TEXT), a.attname) AS REGCLASS)) as identity_options
+      FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_description pgd ON (pgd.objoid = a.attrelid AND pgd.objsubid = a.attnum)
+      WHERE a.attrelid = ${tableOid(3)} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`);
+    expect(rows.map((r) => [r.attname, r.format_type, r.attnotnull])).toEqual([['id', 'integer', true], ['name', 'text', false]]);
+  });
+});
+
+describe('needsCompatRewrite', () => {
+  it('routes catalog and Postgres-only queries, leaves DuckDB-dialect queries alone', async () => {
+    const { needsCompatRewrite } = await import('../../src/compat/index.js');
+    const routed = (sql: string) => needsCompatRewrite(ast(sql));
+    expect(routed(`SELECT slot_name FROM pg_replication_slots`)).toBe(true);
+    expect(routed(`SELECT json_build_object('a', 1)`)).toBe(true);
+    expect(routed(`SELECT '{}'::jsonb`)).toBe(true);
+    expect(routed(`SELECT 'x'::pg_catalog.text`)).toBe(true);
+    expect(routed(`SELECT word FROM t WHERE word <> ALL('{a,b}'::text[])`)).toBe(true);
+    expect(routed(`SELECT format('%I.%I', 'a', 'b')`)).toBe(true);
+    expect(routed(`SELECT encode(x, 'hex') FROM t`)).toBe(true);
+    expect(routed(`SELECT 1`)).toBe(false);
+    expect(routed(`SELECT id, name FROM users WHERE name ~ 'a.*' AND x::int > 1`)).toBe(false);
+    expect(routed(`SELECT array_length(tags), format('{} x', 1), encode('a') FROM users`)).toBe(false);
+  });
+
+  it('keeps DuckDB builtins with other arities working inside catalog queries', async () => {
+    const [r] = await q(`SELECT array_length(ARRAY['a', 'b']) AS one, array_length(current_schemas(true), 1) AS two`);
+    expect(r).toEqual({ one: 2n, two: 2 });
+  });
+});
+
+describe('extended-protocol parameters', () => {
+  it('leaves no parameter or result column untyped at prepare time (Describe needs both)', async () => {
+    for (const sql of [
+      'SELECT relname FROM pg_catalog.pg_class WHERE oid = $1::regclass',
+      'SELECT pg_catalog.pg_get_userbyid($1), format_type($2, $3), to_regclass($4)',
+      'SELECT pg_get_indexdef($1, 1, false), quote_ident($2), pg_size_pretty($3)',
+    ]) {
+      const prepared = await db.conn.prepare(rewriteCatalogQuery(ast(sql), db.ctx));
+      for (let i = 1; i <= prepared.parameterCount; i++) expect(prepared.parameterTypeId(i), `${sql} $${i}`).not.toBe(0);
+      for (let i = 0; i < prepared.columnCount; i++) expect(prepared.columnTypeId(i), `${sql} column ${i}`).not.toBe(0);
+    }
+    const sql = rewriteCatalogQuery(ast('SELECT pg_catalog.pg_get_userbyid($1) AS owner, format_type($2, $3) AS t'), db.ctx);
+    expect(await db.query(sql, [10, 1043, 24])).toEqual([{ owner: 'corpus_user', t: 'character varying(20)' }]);
+  });
+});

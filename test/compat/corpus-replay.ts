@@ -39,7 +39,8 @@ export async function replay(db: ShimDb, stmt: CorpusStatement, strict = false):
     try {
       assertSafeQuery(c.ast);
     } catch (err) {
-      guardError = `${(err as Error).message} (${(err as { detail?: string }).detail ?? ''})`;
+      const detail = (err as { detail?: string }).detail ?? '';
+      guardError = `${(err as Error).message}${detail ? ` (${detail.length > 60 ? detail.slice(0, 57) + '...' : detail})` : ''}`;
     }
     const rewrite = strict ? c.touchesCatalog : c.touchesCatalog || needsCompatRewrite(c.ast);
     let rewriteMs: number | undefined;

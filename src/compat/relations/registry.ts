@@ -4,7 +4,6 @@
  * itself from the same specs.
  */
 import { INFORMATION_SCHEMA_NAMESPACE_OID } from '../object-ids.js';
-import { storageType } from '../pg-types.js';
 import { INFORMATION_SCHEMA_RELATIONS_DEFS } from './information-schema-relations.js';
 import { PG_CATALOG_RELATIONS_DEFS } from './pg-catalog-relations.js';
 import type { CatalogRelation } from './relation-def.js';
@@ -41,11 +40,6 @@ export function catalogRelation(schema: string, name: string): CatalogRelation |
   if (schema === 'pg_catalog') return pgByName.get(name);
   if (schema === 'information_schema') return infoByName.get(name);
   return undefined;
-}
-
-/** `"col" TYPE, …` for CREATE TABLE / typed casts. */
-export function columnDdl(rel: CatalogRelation): string {
-  return rel.columns.map((c) => `"${c.name}" ${storageType(c.pgType)}`).join(', ');
 }
 
 /**

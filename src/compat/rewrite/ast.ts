@@ -27,10 +27,6 @@ export function funcCall(names: string[], args: AstNode[]): AstNode {
   return { FuncCall: body };
 }
 
-export function colRef(...fields: string[]): AstNode {
-  return { ColumnRef: { fields: fields.map(str) } };
-}
-
 export function typeName(names: string[], arrayDims = 0, typmods: number[] = []): AstNode {
   const t: AstNode = { names: names.map(str), typemod: -1 };
   if (arrayDims > 0) t.arrayBounds = Array.from({ length: arrayDims }, () => ({ Integer: { ival: -1 } }));
@@ -109,10 +105,6 @@ export function boolConst(node: AstNode): boolean | undefined {
   if (['t', 'true', 'on', 'yes', 'y', '1'].includes(v)) return true;
   if (['f', 'false', 'off', 'no', 'n', '0'].includes(v)) return false;
   return undefined;
-}
-
-export function isNullConst(node: AstNode): boolean {
-  return node?.A_Const?.isnull === true;
 }
 
 const TEXT_TYPE_NAMES = new Set(['text', 'varchar', 'name', 'bpchar', 'unknown']);

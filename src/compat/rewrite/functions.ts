@@ -6,16 +6,8 @@
  */
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import { isCatalogFunction } from '../../sql/catalog-refs.js';
-import {
-  aConst,
-  arrayExpr,
-  binaryOp,
-  boolConst,
-  funcCall,
-  names,
-  stringConst,
-  type AstNode,
-} from './ast.js';
+import { PG_SETTINGS_CATALOG } from '../settings-catalog.js';
+import { aConst, binaryOp, boolConst, funcCall, names, stringConst, type AstNode } from './ast.js';
 import { dialectCall, isDialectFunction } from './pg-dialect.js';
 import {
   currentSchemaConst,
@@ -28,10 +20,9 @@ import {
 import { helperCall, shimCall, shimFunction, undefinedFunction } from './shim-registry.js';
 import { isVectorExpr, vectorColumn, vectorToList } from './vectors.js';
 import type { Walker } from './walker.js';
-import { PG_SETTINGS_CATALOG } from '../settings-catalog.js';
 
 /** Catalog-looking names DuckDB already implements like Postgres (passed through unshimmed). */
-const DUCKDB_PG_BUILTINS = new Set(['pg_typeof', 'pg_sleep', 'txid_current']);
+const DUCKDB_PG_BUILTINS = new Set(['pg_typeof', 'txid_current']);
 
 /** Array functions whose first argument may be an int2vector/oidvector column. */
 const VECTOR_AWARE = new Set(['unnest', 'array_to_string', 'array_length', 'cardinality', 'array_position',
@@ -148,7 +139,10 @@ export function rewriteFuncCall(w: Walker, b: AstNode): AstNode {
     if (v !== undefined) return v;
     if (name === '_pg_expandarray' && raw.length === 1) return expandArray(w, listArg(w, raw[0]));
     const shim = shimFunction(name);
-    if (shim !== undefined) return shimCall(w.ctx, name, shim, raw, raw.map((a) => listArgIfArrayFn(w, name, a)));
+    // Another arity of a name DuckDB also has (array_length(l)) is DuckDB's function, not ours.
+    if (shim !== undefined && (shim.arities.includes(raw.length) || isCatalogFunction(name))) {
+      return shimCall(w.ctx, name, shim, raw, raw.map((a) => listArgIfArrayFn(w, name, a)));
+    }
     if (isDialectFunction(name)) {
       const d = dialectCall(name, raw.map((a) => w.x(a)), raw);
       if (d !== undefined) return d;
@@ -169,9 +163,4 @@ export function rewriteFuncCall(w: Walker, b: AstNode): AstNode {
 /** array_upper & co. accept vector columns through a cast too (`prattrs::int2[]`). */
 function listArgIfArrayFn(w: Walker, name: string, a: AstNode): AstNode {
   return VECTOR_AWARE.has(name) ? listArg(w, a) : w.x(a);
-}
-
-/** Argument list as a DuckDB list literal (used for ANY('{…}')). */
-export function listLiteral(values: (string | null)[]): AstNode {
-  return arrayExpr(values.map((v) => aConst(v)));
 }

@@ -16,7 +16,28 @@ import { shimFunction } from './shim-registry.js';
 const KEYWORD_TYPES = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'bool', 'bpchar', 'varchar',
   'timestamp', 'timestamptz', 'time', 'timetz', 'interval', 'bit', 'varbit', 'json']);
 
-const PG_ONLY_TYPES = new Set(['jsonb', 'name', 'oid', 'regclass', 'regtype', 'regproc', 'regnamespace', 'int2vector', 'oidvector', 'aclitem']);
+/** Types DuckDB does not have (the classifier already routes reg*, oid and name casts). */
+const PG_ONLY_TYPES = new Set(['jsonb', 'int2vector', 'oidvector', 'aclitem', 'regnamespace', 'regrole']);
+
+/**
+ * Shimmed or mapped function names that DuckDB also has, with other semantics or arities
+ * (format() uses {} placeholders, encode() makes a blob, sha256() returns text): a DuckDB-dialect
+ * query calling them must not be reinterpreted as Postgres.
+ */
+const DUCKDB_HAS = new Set(['array_length', 'cardinality', 'decode', 'encode', 'format', 'json_extract_path',
+  'json_extract_path_text', 'row_to_json', 'sha256']);
+
+/** Calls that can only be Postgres even though DuckDB has a function of that name. */
+function postgresOnlyForm(name: string, args: AstNode[]): boolean {
+  // encode(bytes, 'hex') / decode(text, 'base64'): DuckDB's take one argument.
+  if (name === 'encode' || name === 'decode') return args.length === 2;
+  // format('%s …'): DuckDB formats with {} placeholders.
+  if (name === 'format') {
+    const fmt = stringConst(args[0]);
+    return fmt !== undefined && fmt.includes('%') && !fmt.includes('{}');
+  }
+  return false;
+}
 
 export function needsCompatRewrite(ast: AstNode): boolean {
   if (touchesCatalog(ast)) return true;
@@ -30,7 +51,9 @@ export function needsCompatRewrite(ast: AstNode): boolean {
       case 'FuncCall': {
         const n = names(body.funcname).map((s) => s.toLowerCase());
         const name = n[n.length - 1] ?? '';
-        found = n.length === 1 && (isDialectFunction(name) || shimFunction(name) !== undefined);
+        found = n.length === 1 && (DUCKDB_HAS.has(name)
+          ? postgresOnlyForm(name, body.args ?? [])
+          : isDialectFunction(name) || shimFunction(name) !== undefined);
         break;
       }
       case 'TypeCast': {

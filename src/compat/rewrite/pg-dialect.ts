@@ -41,7 +41,7 @@ export function isDialectFunction(name: string): boolean {
 const DIALECT_SPECIAL = new Set(['to_char', 'format', 'encode', 'decode', 'sha224', 'sha256', 'sha384', 'sha512', 'jsonb_typeof', 'json_typeof']);
 
 /** `unnest(CAST(CAST(x AS json) AS json[]))`: the elements of a JSON array as rows. */
-export function jsonElements(arg: AstNode, text: boolean): AstNode {
+function jsonElements(arg: AstNode, text: boolean): AstNode {
   return funcCall(['unnest'], [typeCast(typeCast(arg, ['json']), [text ? 'varchar' : 'json'], 1)]);
 }
 
