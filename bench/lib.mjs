@@ -38,6 +38,14 @@ export async function startDuckMesh() {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), path.join(ROOT, 'bin', 'duckmesh'), 'serve', '--data-dir', dataDir, '--pg-port', String(port), '--http-port', '0', '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // Never leave the server behind if the bench itself dies.
+  const kill = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', kill);
+  process.once('uncaughtException', (err) => {
+    kill();
+    console.error(err);
+    process.exit(1);
+  });
   const deadline = Date.now() + 30000;
   for (;;) {
     try {

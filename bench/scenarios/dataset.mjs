@@ -5,7 +5,7 @@ export const EVENT_COLUMNS = `id BIGINT, tenant_id INTEGER, customer_id INTEGER,
 
 export function duckmeshEventSelect(from, to) {
   return `SELECT r AS id, (r % 50)::INTEGER AS tenant_id, (r % 5000)::INTEGER AS customer_id,
-    ['view','click','signup','purchase','refund'][(r % 5) + 1] AS kind,
+    (ARRAY['view','click','signup','purchase','refund'])[(r % 5) + 1] AS kind,
     '/page/' || (r % 977)::VARCHAR AS url, ((r * 7) % 10000) / 100.0 AS amount,
     TIMESTAMP '2024-01-01' + to_seconds((r * 37) % 31536000) AS ts
     FROM range(${from}, ${to}) t(r)`;
@@ -25,7 +25,7 @@ export async function loadDuckMesh(client, rows, chunk = 500000) {
   for (let from = 0; from < rows; from += chunk) {
     await client.query(`INSERT INTO events ${duckmeshEventSelect(from, Math.min(rows, from + chunk))}`);
   }
-  await client.query(`INSERT INTO customers SELECT r::INTEGER, 'customer ' || r::VARCHAR, ['smb','mid','ent'][(r % 3) + 1] FROM range(5000) t(r)`);
+  await client.query(`INSERT INTO customers SELECT r::INTEGER, 'customer ' || r::VARCHAR, (ARRAY['smb','mid','ent'])[(r % 3) + 1] FROM range(5000) t(r)`);
   await client.query('SET duckmesh.wait_for_visibility = on');
   await client.query('INSERT INTO customers VALUES (-1, NULL, NULL)');
   await client.query('RESET duckmesh.wait_for_visibility');

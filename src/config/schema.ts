@@ -105,6 +105,24 @@ export const configSchema = z
         maxTempDirectorySize: z.string().default('10GB'),
       })
       .default({ threadsPerTenant: 2, memoryLimitPerTenant: '1GB', maxTempDirectorySize: '10GB' }),
+    http: z
+      .object({
+        maxBodyBytes: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+        /** Sustained ingest rows/s per tenant over HTTP; 0 = unlimited. */
+        rowsPerSecondPerTenant: z.coerce.number().int().min(0).default(0),
+        queryMaxRows: z.coerce.number().int().positive().default(100_000),
+        queryMaxBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+        queryTimeoutMs: z.coerce.number().int().positive().default(60_000),
+        visibilityTimeoutMs: z.coerce.number().int().positive().default(10_000),
+      })
+      .default({
+        maxBodyBytes: 64 * 1024 * 1024,
+        rowsPerSecondPerTenant: 0,
+        queryMaxRows: 100_000,
+        queryMaxBytes: 64 * 1024 * 1024,
+        queryTimeoutMs: 60_000,
+        visibilityTimeoutMs: 10_000,
+      }),
     worker: z
       .object({
         maxEntriesPerCommit: z.coerce.number().int().positive().default(20_000),
