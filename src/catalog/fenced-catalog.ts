@@ -1,5 +1,23 @@
 import { DuckMeshError, SqlState } from '../common/errors.js';
-import type { Catalog, LeaseFence, LeaseGrant, NewTable, SnapshotCommit, SnapshotContents, SnapshotInfo, TableDef, FileRecord } from './types.js';
+import type {
+  Catalog,
+  CatalogObject,
+  CompatibilityMode,
+  FileRecord,
+  IdempotencyRecord,
+  LeaseFence,
+  LeaseGrant,
+  NewTable,
+  NewTableVersion,
+  ObjectEvent,
+  SnapshotCommit,
+  SnapshotContents,
+  SnapshotInfo,
+  SnapshotListing,
+  TableDef,
+  TableVersion,
+  WriteFailure,
+} from './types.js';
 
 /**
  * A view of `catalog` whose every `publish` is fenced by the lease `fence()` describes at the
@@ -79,6 +97,63 @@ class FencedCatalog implements Catalog {
   }
   allFiles(): Promise<FileRecord[]> {
     return this.inner.allFiles();
+  }
+  recordTableVersion(v: NewTableVersion): Promise<TableVersion> {
+    return this.inner.recordTableVersion(v);
+  }
+  tableVersions(tableId: number): Promise<TableVersion[]> {
+    return this.inner.tableVersions(tableId);
+  }
+  setTableCompatibility(tableId: number, mode: CompatibilityMode): Promise<void> {
+    return this.inner.setTableCompatibility(tableId, mode);
+  }
+  recordObjects(tenant: string, seq: number, events: ObjectEvent[]): Promise<void> {
+    return this.inner.recordObjects(tenant, seq, events);
+  }
+  objectsAt(tenant: string, watermark: number | null): Promise<CatalogObject[]> {
+    return this.inner.objectsAt(tenant, watermark);
+  }
+  reserveIdempotencyKey(r: Parameters<Catalog['reserveIdempotencyKey']>[0]): Promise<IdempotencyRecord | null> {
+    return this.inner.reserveIdempotencyKey(r);
+  }
+  claimIdempotencyReceipt(r: Parameters<Catalog['claimIdempotencyReceipt']>[0]): Promise<IdempotencyRecord> {
+    return this.inner.claimIdempotencyReceipt(r);
+  }
+  getIdempotencyKey(tenant: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.inner.getIdempotencyKey(tenant, key);
+  }
+  takeOverIdempotencyKey(tenant: string, key: string, expectOwner: string, expectReservedAt: number, newOwner: string, now: number): Promise<boolean> {
+    return this.inner.takeOverIdempotencyKey(tenant, key, expectOwner, expectReservedAt, newOwner, now);
+  }
+  releaseIdempotencyKey(tenant: string, key: string, owner: string): Promise<void> {
+    return this.inner.releaseIdempotencyKey(tenant, key, owner);
+  }
+  pruneIdempotencyKeys(beforeMs: number): Promise<number> {
+    return this.inner.pruneIdempotencyKeys(beforeMs);
+  }
+  tenantSettings(tenant: string): Promise<Record<string, string>> {
+    return this.inner.tenantSettings(tenant);
+  }
+  setTenantSetting(tenant: string, name: string, value: string | null): Promise<void> {
+    return this.inner.setTenantSetting(tenant, name, value);
+  }
+  recordWriteFailure(f: WriteFailure): Promise<void> {
+    return this.inner.recordWriteFailure(f);
+  }
+  listSnapshots(uptoSnapshotId: number, limit: number): Promise<SnapshotListing[]> {
+    return this.inner.listSnapshots(uptoSnapshotId, limit);
+  }
+  expireSnapshots(beforeSnapshotId: number): Promise<number> {
+    return this.inner.expireSnapshots(beforeSnapshotId);
+  }
+  oldestSnapshotLiveAt(atMs: number): Promise<number | null> {
+    return this.inner.oldestSnapshotLiveAt(atMs);
+  }
+  filesUnreferencedFrom(snapshotId: number): Promise<FileRecord[]> {
+    return this.inner.filesUnreferencedFrom(snapshotId);
+  }
+  forgetFiles(fileIds: number[], unreferencedFrom: number): Promise<number[]> {
+    return this.inner.forgetFiles(fileIds, unreferencedFrom);
   }
   ping(): Promise<void> {
     return this.inner.ping();

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
 import { DuckMeshServer } from '../node/server.js';
+import { registerOpsCommands } from '../ops/cli.js';
 import { createScramVerifier, formatVerifier } from '../wire/auth/scram.js';
 
 const program = new Command();
@@ -20,7 +21,9 @@ program
   .option('--catalog <url>', "catalog: 'embedded' (default) or postgres://… (env DUCKMESH_CATALOG)")
   .option('--roles <list>', 'comma-separated roles to run: ingest,query,worker (env DUCKMESH_ROLES; default all)')
   .option('--node-id <id>', 'node id for leases and connection names (env DUCKMESH_NODE_ID; default host-pid)')
-  .addOption(new Option('--auth <method>', 'authentication (env DUCKMESH_AUTH_METHOD)').choices(['trust', 'scram-sha-256']))
+  .addOption(new Option('--auth <method>', 'authentication (env DUCKMESH_AUTH_METHOD)').choices(['trust', 'scram-sha-256', 'md5', 'password']))
+  .option('--tls-cert <file>', 'PEM certificate (chain) for TLS on the pg-wire port (env DUCKMESH_TLS_CERT)')
+  .option('--tls-key <file>', 'PEM private key for --tls-cert (env DUCKMESH_TLS_KEY)')
   .addHelpText(
     'after',
     `
@@ -41,6 +44,8 @@ keeps everything in ./duckmesh-data. Connect with: psql -h 127.0.0.1 -p 5433 -d 
           httpPort: opts['httpPort'],
           logLevel: opts['logLevel'],
           'auth.method': opts['auth'],
+          'tls.cert': opts['tlsCert'],
+          'tls.key': opts['tlsKey'],
           bus: opts['bus'],
           catalog: opts['catalog'],
           roles: opts['roles'],
@@ -88,5 +93,7 @@ program
   .action((password: string) => {
     process.stdout.write(formatVerifier(createScramVerifier(password)) + '\n');
   });
+
+registerOpsCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { configSchema, type Config } from './schema.js';
 
@@ -11,6 +11,8 @@ const ENV: Record<string, string> = {
   DUCKMESH_LOG_LEVEL: 'logLevel',
   DUCKMESH_DEFAULT_TENANT: 'defaultTenant',
   DUCKMESH_AUTH_METHOD: 'auth.method',
+  DUCKMESH_TLS_CERT: 'tls.cert',
+  DUCKMESH_TLS_KEY: 'tls.key',
   DUCKMESH_BUS: 'bus',
   DUCKMESH_CATALOG: 'catalog',
   /** Comma-separated, e.g. `ingest,query`. */
@@ -64,8 +66,19 @@ function checkSafety(config: Config): void {
       `refusing to listen on ${config.host} with trust authentication: configure auth.method "scram-sha-256" and users, or bind 127.0.0.1`,
     );
   }
-  if (config.auth.method === 'scram-sha-256' && config.auth.users.length === 0) {
-    throw new ConfigError('auth.method is scram-sha-256 but no users are configured');
+  if (config.auth.method !== 'trust' && config.auth.users.length === 0) {
+    throw new ConfigError(`auth.method is ${config.auth.method} but no users are configured`);
+  }
+  if (config.auth.method === 'md5') {
+    const scramOnly = config.auth.users.filter((u) => u.password === undefined).map((u) => u.name);
+    if (scramOnly.length > 0) {
+      throw new ConfigError(`auth.method is md5 but users ${scramOnly.join(', ')} have only a SCRAM verifier (md5 needs "password")`);
+    }
+  }
+  if (config.tls) {
+    for (const [k, file] of Object.entries(config.tls)) {
+      if (!existsSync(file)) throw new ConfigError(`tls.${k}: file ${file} does not exist`);
+    }
   }
   // The embedded bus and catalog belong to the one process holding the data directory: a process
   // that leaves the commit worker to another process must share a bus and catalog with it.

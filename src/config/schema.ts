@@ -56,6 +56,51 @@ const rolesSetting = z.preprocess(
     .transform((rs) => ROLES.filter((r) => rs.includes(r))),
 );
 
+/** Windows below this need `retention.force` (DESIGN §7: the safety window is at least 24 h by default). */
+export const MIN_UNFORCED_WINDOW_HOURS = 24;
+
+export const RETENTION_DEFAULTS = {
+  snapshotsDays: 7,
+  fileSafetyHours: 24,
+  busHours: 24,
+  idempotencyKeyHours: 24,
+  gcIntervalMinutes: 60,
+  force: false,
+};
+
+const retentionSetting = z
+  .object({
+    /** Snapshots that stopped being the newest longer ago than this expire (the newest never does). */
+    snapshotsDays: z.coerce.number().positive().default(RETENTION_DEFAULTS.snapshotsDays),
+    /** A file no retained snapshot references is deleted this long after its last snapshot expired. */
+    fileSafetyHours: z.coerce.number().min(0).default(RETENTION_DEFAULTS.fileSafetyHours),
+    /** Applied bus entries are kept this long (for replay) before they are pruned. */
+    busHours: z.coerce.number().min(0).default(RETENTION_DEFAULTS.busHours),
+    idempotencyKeyHours: z.coerce.number().positive().default(RETENTION_DEFAULTS.idempotencyKeyHours),
+    gcIntervalMinutes: z.coerce.number().positive().default(RETENTION_DEFAULTS.gcIntervalMinutes),
+    /** Allows windows shorter than 24 h (tests, disposable deployments). */
+    force: z.preprocess((v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on'].includes(v.trim().toLowerCase()) : v), z.boolean()).default(false),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.force) return;
+    const hours: [keyof typeof r, number][] = [
+      ['snapshotsDays', r.snapshotsDays * 24],
+      ['fileSafetyHours', r.fileSafetyHours],
+      ['busHours', r.busHours],
+      ['idempotencyKeyHours', r.idempotencyKeyHours],
+    ];
+    for (const [key, h] of hours) {
+      if (h < MIN_UNFORCED_WINDOW_HOURS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is ${h} hours, shorter than ${MIN_UNFORCED_WINDOW_HOURS} hours: set retention.force to true to allow it`,
+        });
+      }
+    }
+  });
+
 /**
  * The whole configuration, with safe defaults: `duckmesh serve` with no config at all runs the
  * embedded default on 127.0.0.1:5433 with trust auth (loopback only).
@@ -71,18 +116,30 @@ export const configSchema = z
     defaultTenant: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('duckmesh'),
     auth: z
       .object({
-        method: z.enum(['trust', 'scram-sha-256']).default('trust'),
+        /** md5 and password (cleartext) exist for old clients; password needs TLS off loopback. */
+        method: z.enum(['trust', 'scram-sha-256', 'md5', 'password']).default('trust'),
         users: z
           .array(
-            z.object({
-              name: z.string().min(1),
-              scram: z.string().startsWith('SCRAM-SHA-256$', 'must be a SCRAM-SHA-256 verifier (see `duckmesh hash-password`)'),
-              tenant: z.string().optional(),
-            }),
+            z
+              .object({
+                name: z.string().min(1),
+                scram: z.string().startsWith('SCRAM-SHA-256$', 'must be a SCRAM-SHA-256 verifier (see `duckmesh hash-password`)').optional(),
+                /** Plaintext or "md5…" hash; used by the md5 and password methods (and SCRAM, derived at start). */
+                password: z.string().min(1).optional(),
+                tenant: z.string().optional(),
+              })
+              .refine((u) => u.scram !== undefined || u.password !== undefined, { message: 'needs "scram" or "password"' }),
           )
           .default([]),
       })
       .default({ method: 'trust', users: [] }),
+    /** TLS for the pg-wire port: PEM certificate (chain) and private key file paths. */
+    tls: z
+      .object({
+        cert: z.string().min(1),
+        key: z.string().min(1),
+      })
+      .optional(),
     limits: z
       .object({
         maxConnections: z.coerce.number().int().positive().default(500),
@@ -154,6 +211,8 @@ export const configSchema = z
         ttlMs: z.coerce.number().int().min(300).max(600_000).default(5000),
       })
       .default({ ttlMs: 5000 }),
+    /** Retention and garbage collection (src/ops/retention.ts); every window < 24 h needs `force`. */
+    retention: retentionSetting.default(RETENTION_DEFAULTS),
     /** This process's name in the commit-worker lease; must be unique among processes sharing a catalog. */
     nodeId: z.string().trim().min(1).max(200).default(defaultNodeId),
   })

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
-import { parseVerifier, verifyScramPlainPassword, type ScramVerifier } from '../wire/auth/scram.js';
+import { createScramVerifier, parseVerifier, verifyScramPlainPassword, type ScramVerifier } from '../wire/auth/scram.js';
 import { HttpError } from './http-error.js';
 
 export interface HttpPrincipal {
@@ -19,7 +19,8 @@ export class HttpAuthenticator {
 
   constructor(private readonly config: Config) {
     for (const u of config.auth.users) {
-      const v = parseVerifier(u.scram);
+      // Users configured with a plaintext password (md5/password methods) get a derived verifier.
+      const v = u.scram !== undefined ? parseVerifier(u.scram) : u.password && !u.password.startsWith('md5') ? createScramVerifier(u.password) : null;
       if (v) this.users.set(u.name, { verifier: v, tenant: u.tenant });
     }
   }

@@ -1,7 +1,7 @@
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { ColumnDef, TableDef } from '../catalog/types.js';
-import { columnTypeFromSql } from '../types/column-types.js';
-import { validatorFor } from '../types/validate.js';
+import { columnTypeFromSql, type ColumnType } from '../types/column-types.js';
+import { jsonToText, validatorFor } from '../types/validate.js';
 
 export type CellValue = { kind: 'value'; text: string | null } | { kind: 'default' };
 
@@ -11,6 +11,7 @@ export type CellValue = { kind: 'value'; text: string | null } | { kind: 'defaul
  */
 export class RowValidator {
   private readonly validators: ((text: string) => string)[];
+  private types: ColumnType[] | null = null;
   /** For each table column, the index in the input row, or -1 (use the default). */
   private readonly sourceIndex: number[];
 
@@ -65,6 +66,43 @@ export class RowValidator {
       out[i] = text;
     }
     return out;
+  }
+
+  /**
+   * Validates one JSON row object (HTTP): keys are column names, absent columns take their
+   * default, JSON values follow jsonToText's rules. Returns canonical values in table order.
+   */
+  jsonRow(obj: Record<string, unknown>, rowNumber: number): (string | null)[] {
+    const types = (this.types ??= this.table.columns.map((c) => columnTypeFromSql(c.type)));
+    for (const k of Object.keys(obj)) {
+      if (!this.table.columns.some((c) => c.name === k)) {
+        throw new DuckMeshError(SqlState.undefinedColumn, `column "${k}" of relation "${this.table.name}" does not exist`, {
+          detail: `row ${rowNumber}, column "${k}"`,
+        });
+      }
+    }
+    const cells: CellValue[] = this.table.columns.map((c, j) => {
+      if (!Object.hasOwn(obj, c.name)) return { kind: 'default' };
+      try {
+        return { kind: 'value', text: jsonToText(types[j]!, obj[c.name]) };
+      } catch (err) {
+        if (err instanceof DuckMeshError) throw new DuckMeshError(err.sqlstate, err.message, { detail: `row ${rowNumber}, column "${c.name}"` });
+        throw err;
+      }
+    });
+    // jsonToText already produced canonical text: only defaults and NOT NULL remain to check.
+    return this.table.columns.map((c, j) => {
+      const cell = cells[j]!;
+      const text = cell.kind === 'default' ? c.defaultValue : cell.text;
+      if (text === null && c.notNull) {
+        throw new DuckMeshError(
+          SqlState.notNullViolation,
+          `null value in column "${c.name}" of relation "${this.table.name}" violates not-null constraint`,
+          { detail: `row ${rowNumber}, column "${c.name}"` },
+        );
+      }
+      return text;
+    });
   }
 
   private convert(i: number, col: ColumnDef, text: string, rowNumber: number): string {

@@ -33,6 +33,7 @@ export class DuckMeshServer {
         port: this.config.pgPort,
         maxConnections: this.config.limits.maxConnections,
         maxMessageBytes: this.config.limits.maxMessageBytes,
+        tls: this.config.tls ?? null,
       },
       auth,
       (tenant, user) => this.node.openSession(tenant, user),

@@ -17,6 +17,9 @@ export interface StaticRows {
 export interface ChunkRows {
   kind: 'chunk';
   chunk: DuckDBDataChunk;
+  /** Row range of the chunk to send (cursors hand out parts of a chunk); default all rows. */
+  from?: number;
+  to?: number;
 }
 
 /** A pull-based row stream: the wire layer asks for the next batch when the socket can take it. */
@@ -26,9 +29,43 @@ export interface RowSource {
   close(): void;
 }
 
+/**
+ * COPY FROM STDIN: the wire layer announces CopyInResponse, feeds every CopyData to `write`
+ * and calls `finish` on CopyDone (returns the command tag) or `abort` on CopyFail/disconnect.
+ */
+export interface CopyInSink {
+  format: 0 | 1;
+  columnCount: number;
+  /** Throws (DuckMeshError) on the first malformed row; the COPY is then over. */
+  write(data: Buffer): void;
+  finish(): Promise<string>;
+  abort(): void;
+}
+
+/** COPY TO STDOUT: one CopyData message per row, as Postgres sends (some clients rely on it). */
+export interface CopyOutSource {
+  format: 0 | 1;
+  columnCount: number;
+  /** The next batch of encoded rows (each one CopyData), or null at the end. */
+  next(): Promise<Buffer[] | null>;
+  /** Rows produced so far (for the `COPY n` tag). */
+  readonly rows: number;
+  close(): void;
+}
+
 export type ExecResult =
   | { kind: 'command'; tag: string }
-  | { kind: 'rows'; fields: FieldDesc[]; source: RowSource; /** Command tag verb, e.g. SELECT, SHOW */ tag: string }
+  | {
+      kind: 'rows';
+      fields: FieldDesc[];
+      source: RowSource;
+      /** Command tag verb, e.g. SELECT, FETCH; SHOW has no row count in its tag. */
+      tag: string;
+      /** Result formats chosen by the statement itself (FETCH from a BINARY cursor). */
+      formats?: number[];
+    }
+  | { kind: 'copyIn'; sink: CopyInSink }
+  | { kind: 'copyOut'; source: CopyOutSource }
   | { kind: 'empty' };
 
 export function staticSource(rows: (string | null)[][]): RowSource {

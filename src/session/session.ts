@@ -12,7 +12,7 @@ import { classifyWithDuckDb } from '../sql/duckdb-fallback.js';
 import { assertSafeQuery } from '../sql/guard.js';
 import { classifyStatement } from '../sql/classify.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
-import type { Statement } from '../sql/statements.js';
+import type { SelectStatement, Statement, TransactionStatement } from '../sql/statements.js';
 import { decodeToken, encodeToken } from '../visibility/token.js';
 import type { VisibilityTracker } from '../visibility/tracker.js';
 import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
@@ -21,6 +21,9 @@ import { displayName, SERVER_VERSION, SessionSettings } from './settings.js';
 import { needsCompatRewrite, rewriteCatalogQueryDetailed } from '../compat/index.js';
 import { snapshotCatalogName } from '../engine/snapshot-binding.js';
 import { WriteHandler } from './write-handler.js';
+import { executeCopy } from './copy-command.js';
+import { CursorManager } from './cursors.js';
+import { SqlPreparedStatements } from './prepared-sql.js';
 
 export interface SessionContext {
   catalog: Catalog;
@@ -69,6 +72,11 @@ export class Session {
   private engine: TenantEngine | null = null;
   private running: { conn: DuckDBConnection; reason: 'user' | 'timeout' | null } | null = null;
   readonly writes: WriteHandler;
+  /** SQL cursors (DECLARE/FETCH/MOVE/CLOSE) and SQL-level prepared statements (PREPARE/EXECUTE). */
+  readonly cursors = new CursorManager(this);
+  readonly sqlPrepared = new SqlPreparedStatements(this);
+  /** Open savepoints of the transaction: how many buffered writes existed when each was set. */
+  private savepoints: { name: string; writes: number }[] = [];
   report: StatusReporter = () => undefined;
 
   constructor(
@@ -149,7 +157,7 @@ export class Session {
 
   private checkTransactionState(stmt: Statement): void {
     if (this.txStatus !== 'E') return;
-    if (stmt.kind === 'transaction' && (stmt.action === 'commit' || stmt.action === 'rollback')) return;
+    if (stmt.kind === 'transaction' && (stmt.action === 'commit' || stmt.action === 'rollback' || stmt.action === 'rollbackTo')) return;
     throw new DuckMeshError(
       SqlState.inFailedTransaction,
       'current transaction is aborted, commands ignored until end of transaction block',
@@ -179,19 +187,35 @@ export class Session {
         this.set(stmt.name, null, false);
         return { kind: 'command', tag: 'RESET' };
       case 'setTransaction':
-        return { kind: 'command', tag: 'SET' };
+        return this.setTransaction(stmt);
       case 'show':
         return this.show(stmt.name);
       case 'transaction':
-        return this.transaction(stmt.action, stmt.readOnly === true);
+        return this.transaction(stmt);
       case 'discard':
         if (stmt.target === 'all') {
           if (this.inTransaction) {
             throw new DuckMeshError(SqlState.activeSqlTransaction, 'DISCARD ALL cannot run inside a transaction block');
           }
           this.settings.resetAll();
+          this.cursors.closeAll();
+          this.sqlPrepared.clear();
         }
         return { kind: 'command', tag: stmt.target === 'all' ? 'DISCARD ALL' : `DISCARD ${stmt.target.toUpperCase()}` };
+      case 'copy':
+        return executeCopy(this, stmt);
+      case 'declareCursor':
+        return this.cursors.declare(stmt);
+      case 'fetch':
+        return this.cursors.fetch(stmt);
+      case 'closeCursor':
+        return this.cursors.close(stmt);
+      case 'prepare':
+        return this.sqlPrepared.prepare(stmt);
+      case 'execute':
+        return this.sqlPrepared.execute(stmt, params);
+      case 'deallocate':
+        return this.sqlPrepared.deallocate(stmt);
       case 'unlisten':
         return { kind: 'command', tag: 'UNLISTEN' };
       case 'checkpoint':
@@ -238,9 +262,10 @@ export class Session {
 
   // ---------------------------------------------------------------- transactions
 
-  private async transaction(action: string, readOnly: boolean): Promise<ExecResult> {
+  private async transaction(stmt: TransactionStatement): Promise<ExecResult> {
+    const action = stmt.action;
     switch (action) {
-      case 'begin':
+      case 'begin': {
         if (this.inTransaction) {
           // Postgres answers with a WARNING and stays in the transaction.
           return { kind: 'command', tag: 'BEGIN' };
@@ -248,9 +273,18 @@ export class Session {
         this.txStatus = 'T';
         this.txSnapshot = null;
         this.txWrites = [];
+        this.savepoints = [];
         this.settings.beginTransaction();
+        const readOnly = stmt.readOnly ?? this.settings.get('default_transaction_read_only') === 'on';
         this.settings.set('transaction_read_only', readOnly ? 'on' : 'off', { internal: true });
+        const isolation = stmt.isolation ?? this.settings.get('default_transaction_isolation');
+        this.settings.set('transaction_isolation', isolation, { internal: true });
         return { kind: 'command', tag: 'BEGIN' };
+      }
+      case 'savepoint':
+      case 'release':
+      case 'rollbackTo':
+        return this.savepoint(action, stmt.name ?? '');
       case 'commit': {
         const failed = this.txStatus === 'E';
         const writes = this.txWrites;
@@ -262,8 +296,6 @@ export class Session {
       case 'rollback':
         this.endTransaction();
         return { kind: 'command', tag: 'ROLLBACK' };
-      default:
-        throw new DuckMeshError(SqlState.featureNotSupported, `${action.toUpperCase()} is not supported by DuckMesh yet`);
     }
   }
 
@@ -271,8 +303,50 @@ export class Session {
     this.txStatus = 'I';
     this.txSnapshot = null;
     this.txWrites = [];
+    this.savepoints = [];
     this.settings.endTransaction();
     this.settings.set('transaction_read_only', 'off', { internal: true });
+    this.settings.set('transaction_isolation', this.settings.get('default_transaction_isolation'), { internal: true });
+    this.cursors.endTransaction();
+  }
+
+  /**
+   * Savepoints over the transaction's write buffer: ROLLBACK TO drops the writes buffered after
+   * the savepoint and leaves the aborted state, as a subtransaction rollback does in Postgres.
+   * (Reads need nothing: they never change state.)
+   */
+  private savepoint(action: 'savepoint' | 'release' | 'rollbackTo', name: string): ExecResult {
+    const verb = { savepoint: 'SAVEPOINT', release: 'RELEASE SAVEPOINT', rollbackTo: 'ROLLBACK TO SAVEPOINT' }[action];
+    if (!this.inTransaction) throw new DuckMeshError(SqlState.noActiveSqlTransaction, `${verb} can only be used in transaction blocks`);
+    if (action === 'savepoint') {
+      this.savepoints.push({ name, writes: this.txWrites.length });
+      return { kind: 'command', tag: 'SAVEPOINT' };
+    }
+    // The newest savepoint of that name wins, as in Postgres.
+    let i = this.savepoints.length - 1;
+    while (i >= 0 && this.savepoints[i]!.name !== name) i--;
+    if (i < 0) throw new DuckMeshError('3B001', `savepoint "${name}" does not exist`);
+    if (action === 'release') {
+      this.savepoints.length = i;
+      return { kind: 'command', tag: 'RELEASE' };
+    }
+    this.txWrites.length = this.savepoints[i]!.writes;
+    this.savepoints.length = i + 1;
+    this.txStatus = 'T';
+    return { kind: 'command', tag: 'ROLLBACK' };
+  }
+
+  /** SET TRANSACTION (this transaction) and SET SESSION CHARACTERISTICS AS TRANSACTION (defaults). */
+  private setTransaction(stmt: Extract<Statement, { kind: 'setTransaction' }>): ExecResult {
+    if (stmt.session) {
+      if (stmt.readOnly !== undefined) this.settings.set('default_transaction_read_only', stmt.readOnly ? 'on' : 'off');
+      if (stmt.isolation !== undefined) this.settings.set('default_transaction_isolation', stmt.isolation);
+    } else if (this.inTransaction) {
+      // Outside a transaction block Postgres only warns; nothing to change then.
+      if (stmt.readOnly !== undefined) this.settings.set('transaction_read_only', stmt.readOnly ? 'on' : 'off', { internal: true });
+      if (stmt.isolation !== undefined) this.settings.set('transaction_isolation', stmt.isolation, { internal: true });
+    }
+    return { kind: 'command', tag: 'SET' };
   }
 
   /** Inside a transaction, writes are buffered and appended atomically at COMMIT. */
@@ -515,8 +589,86 @@ export class Session {
     } else if (p.stmt?.kind === 'show') {
       p.fields = textFields([p.stmt.name === 'all' ? 'name' : displayName(p.stmt.name)]);
       if (p.stmt.name === 'all') p.fields = textFields(['name', 'setting', 'description']);
+    } else if (p.stmt?.kind === 'fetch') {
+      p.fields = this.cursors.fetchFields(p.stmt);
+    } else if (p.stmt?.kind === 'execute') {
+      p.fields = this.sqlPrepared.fieldsOf(p.stmt.name);
     }
     return p;
+  }
+
+  /**
+   * Runs one SELECT given as SQL text (COPY (query) TO, COPY table TO) through the ordinary
+   * read path: sandbox guard, catalog rewrite, snapshot choice, statement_timeout and cancel.
+   */
+  async runSelect(sql: string): Promise<Extract<ExecResult, { kind: 'rows' }>> {
+    const parts = this.parse(sql);
+    if (parts.length !== 1) throw new DuckMeshError(SqlState.syntaxError, 'expected exactly one SELECT');
+    const { parsed, text } = parts[0]!;
+    let stmt: Statement;
+    if (parsed) stmt = classifyStatement(parsed);
+    else {
+      const bound = await this.bindForRead();
+      try {
+        stmt = await classifyWithDuckDb(text, bound.conn);
+      } finally {
+        bound.release();
+      }
+    }
+    if (stmt.kind !== 'select') throw new DuckMeshError(SqlState.featureNotSupported, 'only a SELECT can be used here');
+    const result = await this.dispatch(stmt, parsed, []);
+    if (result.kind !== 'rows') throw new DuckMeshError(SqlState.internalError, 'SELECT returned no rows result');
+    return result;
+  }
+
+  /**
+   * Streams a SELECT from a DuckDB connection of its own, pinned to the snapshot chosen now, so
+   * the rows survive other statements of this session (DuckDB ends a streaming result when its
+   * connection runs another query). For cursors; closing the source frees connection and pin.
+   */
+  async selectDetached(stmt: SelectStatement): Promise<Extract<ExecResult, { kind: 'rows' }>> {
+    assertSafeQuery(stmt.ast);
+    this.checkRole(stmt);
+    const snapshot = await this.chooseSnapshot();
+    const engine = await this.tenantEngine();
+    const catalogName = await engine.pin(snapshot.snapshotId);
+    let conn: DuckDBConnection | null = null;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      conn?.closeSync();
+      engine.release(snapshot.snapshotId);
+    };
+    try {
+      conn = await engine.connect();
+      await conn.run(`USE ${quoteIdent(catalogName)}.${quoteIdent(this.defaultSchema())}`);
+      const sql = await this.duckSqlFor(stmt, snapshot.snapshotId);
+      const result = await conn.stream(sql);
+      const fields: FieldDesc[] = [];
+      for (let i = 0; i < result.columnCount; i++) {
+        fields.push({ name: result.columnName(i), type: result.columnType(i), tableOid: 0, columnAttr: 0 });
+      }
+      const source: RowSource = {
+        next: async () => {
+          if (closed) return null;
+          try {
+            const chunk = await result.fetchChunk();
+            if (!chunk || chunk.rowCount === 0) return null;
+            return { kind: 'chunk', chunk };
+          } catch (err) {
+            close();
+            throw mapDuckDbError(err);
+          }
+        },
+        close,
+      };
+      this.settings.set('duckmesh.last_snapshot_id', String(snapshot.snapshotId), { internal: true });
+      return { kind: 'rows', fields, source, tag: 'SELECT' };
+    } catch (err) {
+      close();
+      throw mapDuckDbError(err);
+    }
   }
 
   /** The SQL DuckDB runs for a SELECT: as written, or rewritten for the catalog shim of that snapshot. */
@@ -606,6 +758,8 @@ export class Session {
 
   async close(): Promise<void> {
     this.interrupt('user');
+    this.cursors.closeAll();
+    this.sqlPrepared.clear();
     const c = this.connPromise;
     this.connPromise = null;
     if (c) {

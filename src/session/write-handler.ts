@@ -1,11 +1,14 @@
 import { DuckMeshError, SqlState } from '../common/errors.js';
+import { quoteIdent } from '../common/sql-text.js';
 import type { ColumnDef, TableDef } from '../catalog/types.js';
-import { TENANT_NAME } from '../storage/layout.js';
-import type { PendingWrite } from '../ingest/service.js';
+import { bindCheckSql, compileExpressions, type CompiledExpressions } from '../ingest/expressions.js';
+import type { IdempotencyRequest, PendingWrite } from '../ingest/service.js';
 import type { Receipt } from '../ingest/receipt.js';
 import { RowValidator, type CellValue } from '../ingest/validate-rows.js';
+import { fingerprintOf } from '../ingest/write-service.js';
+import { dependentViews, dropViewEvents, liveObjects } from '../engine/catalog-objects.js';
 import { assertSafeQuery } from '../sql/guard.js';
-import type { Cell, CreateTableStatement, DropTableStatement, InsertStatement } from '../sql/statements.js';
+import type { Cell, CreateTableStatement, DeleteStatement, DropTableStatement, InsertStatement, UpdateStatement } from '../sql/statements.js';
 import { columnTypeFromSql, resolveColumnType } from '../types/column-types.js';
 import { textEncoderFor } from '../types/text-encode.js';
 import { validatorFor } from '../types/validate.js';
@@ -14,7 +17,17 @@ import type { Session } from './session.js';
 
 const RESERVED_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'duckmesh', 'main', 'system', 'temp']);
 
-/** Executes write statements for a session: validation here, durability in the IngestService. */
+/** A pending write with what idempotency needs: the key it was made under and a request fingerprint. */
+type KeyedWrite = PendingWrite & { idempotencyKey?: string; fingerprint?: string };
+
+/**
+ * Executes write statements for a session: validation here, durability in the IngestService.
+ *
+ * Semantics (docs/semantics.md): every write is applied at its bus position, in token order.
+ * A plain INSERT into a table with a primary key replaces the row of an existing key (the newest
+ * version of a key wins, so no key is ever visible twice); UPDATE, DELETE and ON CONFLICT are
+ * evaluated against the table as of just before their position by the commit worker.
+ */
 export class WriteHandler {
   constructor(private readonly session: Session) {}
 
@@ -35,27 +48,122 @@ export class WriteHandler {
     return t;
   }
 
+  /** `SET duckmesh.idempotency_key` is consumed by the next write statement, whatever its outcome. */
+  consumeIdempotencyKey(): string | undefined {
+    const key = this.session.settings.get('duckmesh.idempotency_key');
+    if (!key) return undefined;
+    this.session.settings.set('duckmesh.idempotency_key', null);
+    return key;
+  }
+
   async insert(stmt: InsertStatement, params: (string | null)[]): Promise<ExecResult> {
-    if (stmt.onConflict) throw new DuckMeshError(SqlState.featureNotSupported, 'INSERT ... ON CONFLICT is not supported by DuckMesh yet');
     if (stmt.returning) throw new DuckMeshError(SqlState.featureNotSupported, 'INSERT ... RETURNING is not supported by DuckMesh');
-    this.rejectIdempotencyKey();
-    const run = async (): Promise<{ tag: string; receipt: Receipt | null }> => {
+    const key = this.consumeIdempotencyKey();
+    return this.submit(key, stmt, params, async () => {
       const table = await this.resolveTable(stmt.schema, stmt.table);
       const validator = new RowValidator(table, stmt.columns);
       const rows = await this.rowsOf(stmt, validator, params);
-      const write = this.ingest.buildInsert(this.tenant, validator, rows);
       const tag = `INSERT 0 ${rows.length}`;
-      if (this.session.bufferWrite(write)) return { tag, receipt: null };
-      return { tag, receipt: await this.ingest.commit([write]) };
+      if (!stmt.onConflict) return { write: this.ingest.buildInsert(this.tenant, validator, rows), tag };
+      return { write: await this.upsert(stmt, table, validator, rows, params), tag };
+    });
+  }
+
+  /** INSERT … ON CONFLICT (pk): Postgres' checks, then an upsert resolved at its bus position. */
+  private async upsert(stmt: InsertStatement, table: TableDef, validator: RowValidator, rows: (string | null)[][], params: (string | null)[]): Promise<PendingWrite> {
+    const oc = stmt.onConflict!;
+    const pk = table.primaryKey;
+    const noMatch = () =>
+      new DuckMeshError('42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+    if (pk.length === 0) throw noMatch();
+    if (oc.target.length === 0 && oc.action === 'update') {
+      throw new DuckMeshError(SqlState.syntaxError, 'ON CONFLICT DO UPDATE requires inference specification or constraint name');
+    }
+    if (oc.target.length > 0 && (oc.target.length !== pk.length || !pk.every((k) => oc.target.includes(k)))) throw noMatch();
+    const alias = stmt.alias ?? stmt.table;
+    if (oc.action === 'nothing') {
+      return this.ingest.buildUpsert(this.tenant, table, rows, { action: 'nothing', set: [], where: null, alias });
+    }
+    for (const s of oc.set) {
+      if (pk.includes(s.column)) {
+        throw new DuckMeshError(SqlState.featureNotSupported, `ON CONFLICT DO UPDATE cannot change primary-key column "${s.column}"`);
+      }
+    }
+    const keyIdx = pk.map((k) => validator.table.columns.findIndex((c) => c.name === k));
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const k = JSON.stringify(keyIdx.map((i) => r[i]));
+      if (seen.has(k)) {
+        throw new DuckMeshError('21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time', {
+          hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+        });
+      }
+      seen.add(k);
+    }
+    if (replacesWholeRow(table, oc.set, oc.whereSql)) {
+      // SET every other column = excluded.<same>: the proposed row simply becomes the newest version.
+      return this.ingest.buildInsert(this.tenant, validator, rows);
+    }
+    const compiled = compileExpressions(table, oc.set, oc.whereSql, { alias, params, now: new Date(), excluded: true, what: 'ON CONFLICT DO UPDATE' });
+    await this.bindCheck(table, compiled, alias, true);
+    return this.ingest.buildUpsert(this.tenant, table, rows, { action: 'update', ...compiled, alias });
+  }
+
+  async update(stmt: UpdateStatement, params: (string | null)[]): Promise<ExecResult> {
+    const key = this.consumeIdempotencyKey();
+    return this.submit(key, stmt, params, async () => {
+      const table = await this.resolveTable(stmt.schema, stmt.table);
+      const alias = stmt.alias ?? stmt.table;
+      const compiled = compileExpressions(table, stmt.set, stmt.whereSql, { alias, params, now: new Date(), excluded: false, what: 'UPDATE' });
+      await this.bindCheck(table, compiled, alias, false);
+      const matched = await this.matchedRows(table, alias, compiled.where);
+      return { write: this.ingest.buildUpdate(this.tenant, table, { ...compiled, alias }, matched), tag: `UPDATE ${matched}` };
+    });
+  }
+
+  async delete(stmt: DeleteStatement, params: (string | null)[]): Promise<ExecResult> {
+    const key = this.consumeIdempotencyKey();
+    return this.submit(key, stmt, params, async () => {
+      const table = await this.resolveTable(stmt.schema, stmt.table);
+      const alias = stmt.alias ?? stmt.table;
+      const compiled = compileExpressions(table, [], stmt.whereSql, { alias, params, now: new Date(), excluded: false, what: 'DELETE' });
+      await this.bindCheck(table, compiled, alias, false);
+      const matched = await this.matchedRows(table, alias, compiled.where);
+      return { write: this.ingest.buildDelete(this.tenant, table, { where: compiled.where, alias }, matched), tag: `DELETE ${matched}` };
+    });
+  }
+
+  /**
+   * Validates (build) and then buffers (in a transaction) or appends the write. Outside a
+   * transaction the shared gate spans validation and the bus append (see RwGate).
+   */
+  private async submit(
+    key: string | undefined,
+    stmt: unknown,
+    params: (string | null)[],
+    build: () => Promise<{ write: PendingWrite; tag: string }>,
+  ): Promise<ExecResult> {
+    const fingerprint = key || this.session.inTransaction ? fingerprintOf({ stmt: withoutLocations(stmt), params }) : undefined;
+    const run = async (): Promise<{ tag: string; receipt: Receipt | null }> => {
+      const { write, tag } = await build();
+      const keyed: KeyedWrite = { ...write, ...(key ? { idempotencyKey: key } : {}), ...(fingerprint ? { fingerprint } : {}) };
+      if (this.session.bufferWrite(keyed)) return { tag, receipt: null };
+      const idempotency: IdempotencyRequest | undefined = key ? { key, fingerprint: fingerprint! } : undefined;
+      return { tag, receipt: await this.ingest.commit([keyed], idempotency ? { idempotency } : {}) };
     };
-    // Outside a transaction the shared gate spans validation and the bus append (see RwGate).
     const out = this.session.inTransaction ? await run() : await this.ingest.gate(this.tenant).withShared(run);
     if (out.receipt) await this.session.afterWrite(out.receipt);
     return { kind: 'command', tag: out.tag };
   }
 
-  /** COMMIT of a transaction: every buffered write in one atomic append. */
+  /** COMMIT of a transaction: every buffered write in one atomic append (one idempotency key at most). */
   async commitBuffered(writes: PendingWrite[]): Promise<void> {
+    const keyed = writes as KeyedWrite[];
+    const keys = [...new Set(keyed.map((w) => w.idempotencyKey).filter((k): k is string => !!k))];
+    if (keys.length > 1) {
+      throw new DuckMeshError(SqlState.featureNotSupported, 'a transaction can carry only one idempotency key');
+    }
+    const idempotency = keys.length === 1 ? { key: keys[0]!, fingerprint: fingerprintOf(keyed.map((w) => w.fingerprint ?? '')) } : undefined;
     const receipt = await this.ingest.gate(this.tenant).withShared(async () => {
       const live = await this.ingest.schemas.tables(this.tenant);
       const liveIds = new Set([...live.values()].map((t) => t.tableId));
@@ -67,9 +175,30 @@ export class WriteHandler {
           }
         }
       }
-      return this.ingest.commit(writes);
+      return this.ingest.commit(writes, idempotency ? { idempotency } : {});
     });
     await this.session.afterWrite(receipt);
+  }
+
+  /** Makes DuckDB bind the expressions against the live schema: errors now, not after the acknowledgement. */
+  private async bindCheck(table: TableDef, compiled: CompiledExpressions, alias: string, excluded: boolean): Promise<void> {
+    if (compiled.set.length === 0 && compiled.where === null) return;
+    await this.session.evaluate(bindCheckSql(table, compiled, { alias, excluded }));
+  }
+
+  /**
+   * The rows the predicate matches in the session's read snapshot, for the command tag. The
+   * authoritative effect is decided at the write's bus position; this is what the session saw.
+   */
+  private async matchedRows(table: TableDef, alias: string, where: string | null): Promise<number> {
+    try {
+      const sql = `SELECT count(*) FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} AS ${quoteIdent(alias)}${where ? ` WHERE (${where})` : ''}`;
+      const { rows } = await this.session.evaluate(sql);
+      return Number(rows[0]?.[0] ?? 0);
+    } catch {
+      // The table may not be in the read snapshot yet (created by another session just now).
+      return 0;
+    }
   }
 
   private async rowsOf(stmt: InsertStatement, validator: RowValidator, params: (string | null)[]): Promise<(string | null)[][]> {
@@ -140,36 +269,31 @@ export class WriteHandler {
 
   async createTable(stmt: CreateTableStatement): Promise<ExecResult> {
     const schema = stmt.schema ?? 'public';
-    // `__dm…` schemas hold DuckMesh's catalog shim inside every snapshot catalog.
-    if (RESERVED_SCHEMAS.has(schema) || schema.startsWith('__dm') || schema.startsWith('pg_') || !TENANT_NAME.test(schema)) {
-      throw new DuckMeshError(SqlState.insufficientPrivilege, `cannot create tables in schema "${schema}"`);
-    }
-    const columns: ColumnDef[] = stmt.columns.map((c) => {
+    checkSchema(schema);
+    const columns: ColumnDef[] = stmt.columns.map((c, i) => {
       const ct = resolveColumnType(c.type);
       const notNull = c.notNull || stmt.primaryKey.includes(c.name);
-      return { name: c.name, type: ct.sql, notNull, defaultValue: this.defaultOf(c.default, c.name, ct) };
+      return { name: c.name, type: ct.sql, notNull, defaultValue: defaultOf(c.default, c.name, ct), id: i + 1 };
     });
     for (const k of stmt.primaryKey) {
       if (!columns.some((c) => c.name === k)) {
         throw new DuckMeshError(SqlState.undefinedColumn, `column "${k}" named in key does not exist`);
       }
     }
-    const { receipt, existed } = await this.ingest.createTable(
+    const { receipt } = await this.ingest.createTable(
       this.tenant,
       { schema, name: stmt.name, columns, primaryKey: stmt.primaryKey },
       stmt.ifNotExists,
+      async () => {
+        // Tables and views share one namespace, as in Postgres.
+        const objects = await liveObjects(this.session.ctx.catalog, this.tenant);
+        if (objects.views.some((v) => v.schema === schema && v.name === stmt.name)) {
+          throw new DuckMeshError(SqlState.duplicateTable, `relation "${stmt.name}" already exists`);
+        }
+      },
     );
     if (receipt) await this.session.afterWrite(receipt);
-    void existed;
     return { kind: 'command', tag: 'CREATE TABLE' };
-  }
-
-  private defaultOf(cell: Cell | null, column: string, ct: ReturnType<typeof resolveColumnType>): string | null {
-    if (!cell) return null;
-    if (cell.kind !== 'const') {
-      throw new DuckMeshError(SqlState.featureNotSupported, `DEFAULT of column "${column}" must be a constant`);
-    }
-    return cell.value === null ? null : validatorFor(ct)(cell.value);
   }
 
   async dropTable(stmt: DropTableStatement): Promise<ExecResult> {
@@ -179,16 +303,53 @@ export class WriteHandler {
         if (stmt.ifExists) continue;
         throw new DuckMeshError(SqlState.undefinedTable, `table "${target.name}" does not exist`);
       }
-      const receipt = await this.ingest.dropTable(this.tenant, t);
+      const receipt = await this.ingest.dropTable(this.tenant, t, async () => {
+        const objects = await liveObjects(this.session.ctx.catalog, this.tenant);
+        const dependents = dependentViews(objects.views, [{ schema: t.schema, name: t.name }]);
+        if (dependents.length > 0 && !stmt.cascade) {
+          throw new DuckMeshError('2BP01', `cannot drop table ${t.name} because other objects depend on it`, {
+            detail: dependents.map((v) => `view ${v.schema}.${v.name} depends on table ${t.name}`).join('\n'),
+            hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+          });
+        }
+        return dropViewEvents(dependents, objects);
+      });
       await this.session.afterWrite(receipt);
     }
     return { kind: 'command', tag: 'DROP TABLE' };
   }
+}
 
-  private rejectIdempotencyKey(): void {
-    if (this.session.settings.get('duckmesh.idempotency_key')) {
-      this.session.settings.set('duckmesh.idempotency_key', null);
-      throw new DuckMeshError(SqlState.featureNotSupported, 'idempotency keys are not supported by this DuckMesh version yet');
-    }
+/** User schemas only: DuckMesh's own and the catalog schemas are not for user objects. */
+export function checkSchema(schema: string): void {
+  if (RESERVED_SCHEMAS.has(schema) || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new DuckMeshError(SqlState.insufficientPrivilege, `cannot create objects in schema "${schema}"`);
   }
+}
+
+/** A column DEFAULT: constants only (defaults are applied on ingest, without an evaluator). */
+export function defaultOf(cell: Cell | null, column: string, ct: ReturnType<typeof resolveColumnType>): string | null {
+  if (!cell) return null;
+  if (cell.kind !== 'const') {
+    throw new DuckMeshError(SqlState.featureNotSupported, `DEFAULT of column "${column}" must be a constant`);
+  }
+  return cell.value === null ? null : validatorFor(ct)(cell.value);
+}
+
+/** ON CONFLICT DO UPDATE SET <every non-key column> = excluded.<same column>, no WHERE. */
+function replacesWholeRow(table: TableDef, set: { column: string; value: Cell }[], where: string | null): boolean {
+  if (where !== null) return false;
+  const nonKey = table.columns.filter((c) => !table.primaryKey.includes(c.name));
+  if (set.length !== nonKey.length) return false;
+  return nonKey.every((c) => {
+    const s = set.find((x) => x.column === c.name);
+    if (!s || s.value.kind !== 'expr') return false;
+    const m = /^excluded\.(?:"((?:[^"]|"")+)"|([a-z_][a-z0-9_$]*))$/.exec(s.value.sql.trim());
+    return m !== null && (m[1]?.replace(/""/g, '"') ?? m[2]) === c.name;
+  });
+}
+
+/** Parse-tree locations differ with whitespace; the fingerprint of "the same statement" should not. */
+function withoutLocations(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (k, x) => (k === 'location' || k === 'stmt_location' || k === 'stmt_len' ? undefined : x)));
 }

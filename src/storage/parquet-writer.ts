@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,11 @@ import type { DataLayout } from './layout.js';
 export const SEQ_COLUMN = '_dm_seq';
 /** Position of the row inside its bus entry; orders rows of one write. */
 export const ORD_COLUMN = '_dm_ord';
+/** True on a delete marker (the key/row it names is deleted as of this version). */
+export const DEL_COLUMN = '_dm_del';
+/** Identity (seq, ord of the original insert) of the row an update/delete applies to; tables without a key. */
+export const RSEQ_COLUMN = '_dm_rseq';
+export const RORD_COLUMN = '_dm_rord';
 
 export interface RowBatch {
   tenant: string;
@@ -21,10 +26,21 @@ export interface RowBatch {
   rows: { seq: number; ord: number; values: (string | null)[] }[];
 }
 
+/** One stored row version. */
+export interface StagedRow {
+  seq: number;
+  ord: number;
+  values: (string | null)[];
+  deleted?: boolean;
+  rid?: { seq: number; ord: number };
+}
+
 /**
- * Writes Parquet files with an internal DuckDB instance that runs only SQL we generate (never
- * user SQL), so it is not sandboxed. Files are written under a temporary name, fsync'd and
- * renamed, so a file the catalog references is always complete.
+ * Writes Parquet files with an internal DuckDB instance. It evaluates users' UPDATE/DELETE/ON
+ * CONFLICT expressions at their bus position (already checked by the sandbox guard at ingest), so
+ * it is locked down too: it can only touch the tenants' data directories, loads no extensions and
+ * its configuration is locked. Files are written under a temporary name, fsync'd and renamed, so a
+ * file the catalog references is always complete.
  */
 export class ParquetWriter {
   private conn: DuckDBConnection | null = null;
@@ -35,72 +51,206 @@ export class ParquetWriter {
     private readonly opts: { threads: number; memoryLimit: string },
   ) {}
 
-  private async connection(): Promise<DuckDBConnection> {
+  async connection(): Promise<DuckDBConnection> {
     if (!this.conn) {
       const instance = await DuckDBInstance.create(':memory:', {
         threads: String(this.opts.threads),
         memory_limit: this.opts.memoryLimit,
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
+        allow_community_extensions: 'false',
       });
-      this.conn = await instance.connect();
+      const conn = await instance.connect();
+      const tenants = path.join(this.layout.root, 'tenants') + path.sep;
+      const temp = path.join(this.layout.root, 'staging', 'duckdb-tmp');
+      mkdirSync(tenants, { recursive: true });
+      mkdirSync(temp, { recursive: true });
+      for (const sql of [
+        `SET temp_directory = ${quoteLiteral(temp)}`,
+        `SET allowed_directories = [${quoteLiteral(tenants)}]`,
+        `SET TimeZone = 'UTC'`,
+        `SET enable_external_access = false`,
+        `SET allow_unsigned_extensions = false`,
+        `SET lock_configuration = true`,
+      ]) {
+        await conn.run(sql);
+      }
+      this.conn = conn;
     }
     return this.conn;
   }
 
-  async write(batch: RowBatch): Promise<NewFile> {
+  /** A staging table for one table's rows of one commit, in `columns` (one schema version). */
+  async openStage(tenant: string, tableId: number, columns: ColumnDef[], schemaVersion: number): Promise<Stage> {
     const conn = await this.connection();
-    const stage = `stage_${++this.counter}`;
-    const colsSql = batch.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-    await conn.run(`CREATE TEMP TABLE ${stage} (${colsSql}, ${SEQ_COLUMN} BIGINT, ${ORD_COLUMN} INTEGER)`);
-    try {
-      const appender = await conn.createAppender(stage, null, 'temp');
-      let minSeq = Number.MAX_SAFE_INTEGER;
-      let maxSeq = 0;
-      for (const row of batch.rows) {
-        for (const v of row.values) {
-          // The appender casts VARCHAR to the column type (canonical text always casts cleanly).
-          if (v === null) appender.appendNull();
-          else appender.appendVarchar(v);
-        }
-        appender.appendBigInt(BigInt(row.seq));
-        appender.appendInteger(row.ord);
-        appender.endRow();
-        if (row.seq < minSeq) minSeq = row.seq;
-        if (row.seq > maxSeq) maxSeq = row.seq;
-      }
-      appender.closeSync();
+    const name = `stage_${++this.counter}`;
+    const colsSql = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+    await conn.run(
+      `CREATE TEMP TABLE ${name} (${colsSql}, ${SEQ_COLUMN} BIGINT, ${ORD_COLUMN} INTEGER, ${DEL_COLUMN} BOOLEAN, ${RSEQ_COLUMN} BIGINT, ${RORD_COLUMN} INTEGER)`,
+    );
+    return new Stage(this, conn, name, tenant, tableId, columns, schemaVersion);
+  }
 
-      // Random bytes: an old and a new leader on different hosts may share a pid and a seq range.
-      const name = `${minSeq}-${maxSeq}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.parquet`;
-      const relative = this.layout.newDataFile(batch.tenant, batch.tableId, name);
-      const absolute = this.layout.absolute(relative);
-      mkdirSync(path.dirname(absolute), { recursive: true });
-      const tmp = absolute + '.tmp';
-      await conn.run(`COPY ${stage} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      // Async fs work runs on libuv's pool: the fsyncs do not stall the event loop.
-      const bytes = await readFile(tmp);
-      await syncFile(tmp);
-      await rename(tmp, absolute);
-      await syncFile(path.dirname(absolute));
-      return {
-        tenant: batch.tenant,
-        tableId: batch.tableId,
-        path: relative,
-        rowCount: batch.rows.length,
-        byteSize: bytes.length,
-        checksum: crc32(bytes).toString(16).padStart(8, '0'),
-        minSeq,
-        maxSeq,
-      };
+  /** Writes one batch of inserted rows as a file (kept for callers that only append). */
+  async write(batch: RowBatch): Promise<NewFile> {
+    const stage = await this.openStage(batch.tenant, batch.tableId, batch.columns, 1);
+    try {
+      await stage.append(batch.rows);
+      const file = await stage.flush();
+      return file!;
     } finally {
-      await conn.run(`DROP TABLE IF EXISTS temp.${stage}`);
+      await stage.drop();
     }
+  }
+
+  /** COPYs `relation` to a new data file of the table; fsync + rename; returns the record. */
+  async writeFile(
+    conn: DuckDBConnection,
+    relation: string,
+    meta: { tenant: string; tableId: number; rowCount: number; minSeq: number; maxSeq: number; schemaVersion: number; mutations: boolean },
+  ): Promise<NewFile> {
+    // Random bytes: an old and a new leader on different hosts may share a pid and a seq range.
+    const name = `${meta.minSeq}-${meta.maxSeq}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.parquet`;
+    const relative = this.layout.newDataFile(meta.tenant, meta.tableId, name);
+    const absolute = this.layout.absolute(relative);
+    mkdirSync(path.dirname(absolute), { recursive: true });
+    const tmp = absolute + '.tmp';
+    await conn.run(`COPY ${relation} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    // Async fs work runs on libuv's pool: the fsyncs do not stall the event loop.
+    const bytes = await readFile(tmp);
+    await syncFile(tmp);
+    await rename(tmp, absolute);
+    await syncFile(path.dirname(absolute));
+    return {
+      tenant: meta.tenant,
+      tableId: meta.tableId,
+      path: relative,
+      rowCount: meta.rowCount,
+      byteSize: bytes.length,
+      checksum: crc32(bytes).toString(16).padStart(8, '0'),
+      minSeq: meta.minSeq,
+      maxSeq: meta.maxSeq,
+      schemaVersion: meta.schemaVersion,
+      mutations: meta.mutations,
+    };
   }
 
   close(): void {
     this.conn?.closeSync();
     this.conn = null;
+  }
+}
+
+/**
+ * Row versions of one table collected during one commit: appended in bus order (the appender is
+ * the fast path for inserts), modified by SQL for writes evaluated against the table's state, and
+ * finally written as one Parquet file.
+ */
+export class Stage {
+  private appender: DuckDBAppender | null = null;
+  private appendedMutations = false;
+
+  constructor(
+    private readonly writer: ParquetWriter,
+    private readonly conn: DuckDBConnection,
+    /** The temp table's name (unqualified; temp tables resolve first). */
+    readonly relation: string,
+    readonly tenant: string,
+    readonly tableId: number,
+    readonly columns: ColumnDef[],
+    readonly schemaVersion: number,
+  ) {}
+
+  /** Whether this stage may hold updates or delete markers (the reader must then deduplicate). */
+  get mutations(): boolean {
+    return this.appendedMutations || this.sqlMutations;
+  }
+  /** Set by callers that inserted updated versions or markers through SQL. */
+  sqlMutations = false;
+
+  async append(rows: readonly StagedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const a = (this.appender ??= await this.conn.createAppender(this.relation, null, 'temp'));
+    for (const row of rows) this.appendOne(a, row);
+  }
+
+  private appendOne(a: DuckDBAppender, row: StagedRow): void {
+    for (const v of row.values) {
+      // The appender casts VARCHAR to the column type (canonical text always casts cleanly).
+      if (v === null) a.appendNull();
+      else a.appendVarchar(v);
+    }
+    a.appendBigInt(BigInt(row.seq));
+    a.appendInteger(row.ord);
+    if (row.deleted) {
+      a.appendBoolean(true);
+      this.appendedMutations = true;
+    } else a.appendNull();
+    if (row.rid) {
+      a.appendBigInt(BigInt(row.rid.seq));
+      a.appendInteger(row.rid.ord);
+      this.appendedMutations = true;
+    } else {
+      a.appendNull();
+      a.appendNull();
+    }
+    a.endRow();
+  }
+
+  /** Makes appended rows visible to SQL. */
+  settle(): void {
+    if (this.appender) {
+      this.appender.closeSync();
+      this.appender = null;
+    }
+  }
+
+  async run(sql: string): Promise<void> {
+    this.settle();
+    await this.conn.run(sql);
+  }
+
+  /** Runs a `SELECT count(*) …` and returns the count. */
+  async count(sql: string): Promise<number> {
+    this.settle();
+    const reader = await this.conn.runAndReadAll(sql);
+    return Number(reader.getRows()[0]![0] as bigint);
+  }
+
+  /** Removes the rows of the bus entries first..last (a logical write that failed to apply). */
+  async deleteSeqRange(first: number, last: number): Promise<void> {
+    await this.run(`DELETE FROM ${this.relation} WHERE ${SEQ_COLUMN} BETWEEN ${first} AND ${last}`);
+  }
+
+  /** Writes the staged rows as a data file (null when there are none) and empties the stage. */
+  async flush(): Promise<NewFile | null> {
+    this.settle();
+    const reader = await this.conn.runAndReadAll(
+      `SELECT count(*)::BIGINT, min(${SEQ_COLUMN}), max(${SEQ_COLUMN}) FROM ${this.relation}`,
+    );
+    const [count, min, max] = reader.getRows()[0]! as [bigint, bigint | null, bigint | null];
+    if (count === 0n) return null;
+    const file = await this.writer.writeFile(this.conn, this.relation, {
+      tenant: this.tenant,
+      tableId: this.tableId,
+      rowCount: Number(count),
+      minSeq: Number(min),
+      maxSeq: Number(max),
+      schemaVersion: this.schemaVersion,
+      mutations: this.mutations,
+    });
+    await this.conn.run(`DELETE FROM ${this.relation}`);
+    return file;
+  }
+
+  async drop(): Promise<void> {
+    try {
+      this.settle();
+    } catch {
+      // A failed append leaves the appender unusable; the table is dropped anyway.
+    }
+    this.appender = null;
+    await this.conn.run(`DROP TABLE IF EXISTS temp.${this.relation}`);
   }
 }
 

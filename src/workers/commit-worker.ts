@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { IngestBus, BusEntry } from '../bus/types.js';
-import type { Catalog, NewFile, SnapshotInfo, TableDef } from '../catalog/types.js';
-import { decodeDdlPayload, decodeRowsPayload } from '../ingest/payload.js';
+import type { Catalog, NewFile, SnapshotInfo } from '../catalog/types.js';
 import type { DataLayout } from '../storage/layout.js';
-import type { ParquetWriter, RowBatch } from '../storage/parquet-writer.js';
+import type { ParquetWriter } from '../storage/parquet-writer.js';
+import { BatchApplier } from './batch-applier.js';
 
 export interface CommitWorkerOptions {
   /** Upper bound of bus entries folded into one snapshot. */
@@ -26,9 +25,11 @@ export interface CommitStats {
 
 /**
  * Materializes the bus into snapshots: reads entries above the published watermark in sequence
- * order, writes one Parquet file per touched table, then registers the files and publishes the
- * next snapshot in one catalog transaction. A crash anywhere before publication leaves only
- * unreferenced files; the next run resumes from the last published watermark.
+ * order, applies them (BatchApplier: inserts appended, updates/deletes/upserts evaluated at their
+ * position, DDL recorded), writes one Parquet file per touched table, then registers the files and
+ * publishes the next snapshot in one catalog transaction. A crash anywhere before publication
+ * leaves only unreferenced files; the next run resumes from the last published watermark and,
+ * applying the same entries to the same state, produces the same result.
  */
 export class CommitWorker {
   private running = false;
@@ -100,87 +101,57 @@ export class CommitWorker {
   async runOnce(): Promise<boolean> {
     const parent = await this.catalog.latestSnapshot();
     const watermark = parent?.watermark ?? 0;
-    const entries = await this.bus.read(watermark, { maxEntries: this.opts.maxEntries, maxBytes: this.opts.maxBytes });
+    const entries = await this.readBatch(watermark);
     if (entries.length === 0) return false;
     const started = performance.now();
-
-    const batches = new Map<number, RowBatch>();
-    const tableWatermarks = new Map<number, number>();
-    const tables = new Map<number, TableDef | null>();
-    const tableAt = async (id: number): Promise<TableDef | null> => {
-      if (!tables.has(id)) tables.set(id, await this.catalog.getTable(id));
-      return tables.get(id)!;
-    };
-    let rowCount = 0;
-
-    for (const e of entries) {
-      if (e.kind === 'ddl') {
-        await this.applyDdl(e);
-        const p = decodeDdlPayload(e.payload);
-        tables.delete(p.tableId);
-        tableWatermarks.set(p.tableId, e.seq);
-        continue;
-      }
-      const p = decodeRowsPayload(e.payload);
-      const def = await tableAt(p.tableId);
-      if (!def || !existsAt(def, e.seq)) {
-        // Validated against a table that was dropped before this entry's position: applying the
-        // writes serially in bus order, the table no longer exists here.
-        this.log.warn({ seq: e.seq, tableId: p.tableId }, 'commit worker: skipping write to a dropped table');
-        continue;
-      }
-      let batch = batches.get(def.tableId);
-      if (!batch) {
-        batch = { tenant: def.tenant, tableId: def.tableId, columns: def.columns, rows: [] };
-        batches.set(def.tableId, batch);
-      }
-      const order = columnOrder(def, p.columns);
-      for (let i = 0; i < p.rows.length; i++) {
-        const src = p.rows[i]!;
-        batch.rows.push({ seq: e.seq, ord: i, values: order ? order.map((j) => (j < 0 ? null : src[j]!)) : src });
-      }
-      rowCount += p.rows.length;
-      tableWatermarks.set(def.tableId, e.seq);
-    }
-
-    const written: NewFile[] = [];
+    const applier = new BatchApplier(this.catalog, this.writer, this.layout, this.log, parent?.snapshotId ?? null);
+    let written: NewFile[] = [];
     try {
-      for (const batch of batches.values()) {
-        if (batch.rows.length > 0) written.push(await this.writer.write(batch));
-      }
+      for (const e of entries) await applier.apply(e);
+      written = await applier.finish();
       const last = entries[entries.length - 1]!.seq;
+      const busHead = await this.bus.head().catch(() => undefined);
       const snapshot = await this.catalog.publish({
         parentSnapshotId: parent?.snapshotId ?? null,
         watermark: last,
         addedFiles: written,
         removedFileIds: [],
-        tableWatermarks: [...tableWatermarks].map(([tableId, seq]) => ({ tableId, seq })),
+        tableWatermarks: [...applier.tableWatermarks].map(([tableId, seq]) => ({ tableId, seq })),
+        ...(busHead !== undefined ? { busHead: Math.max(busHead, last) } : {}),
       });
-      this.onCommit({ snapshot, entries: entries.length, rows: rowCount, files: written.length, ms: performance.now() - started });
+      this.onCommit({ snapshot, entries: entries.length, rows: applier.rows, files: written.length, ms: performance.now() - started });
       return true;
     } catch (err) {
       // Unpublished files are garbage; remove what we can (the integrity checker finds the rest).
       // Not when the outcome is unknown (DM008): the publication may have landed after all.
-      if (!(err instanceof DuckMeshError && err.sqlstate === SqlState.writeOutcomeUnknown)) {
-        for (const f of written) rmSync(this.layout.absolute(f.path), { force: true });
-      }
+      await applier.abort(err instanceof DuckMeshError && err.sqlstate === SqlState.writeOutcomeUnknown);
       throw err;
     }
   }
 
-  private async applyDdl(e: BusEntry): Promise<void> {
-    const p = decodeDdlPayload(e.payload);
-    if (p.op === 'createTable') await this.catalog.markTableCreated(p.tableId, e.seq);
-    else if (p.op === 'dropTable') await this.catalog.markTableDropped(p.tableId, e.seq);
+  /**
+   * Entries above `watermark`, ending at a logical-write boundary: a write that spans several
+   * entries (a large statement, a transaction) is never split across snapshots, so it becomes
+   * visible at once and can be applied all or nothing.
+   */
+  private async readBatch(watermark: number): Promise<BusEntry[]> {
+    const entries = await this.bus.read(watermark, { maxEntries: this.opts.maxEntries, maxBytes: this.opts.maxBytes });
+    if (entries.length === 0) return entries;
+    const last = entries[entries.length - 1]!;
+    const span = writeSpan(last);
+    if (!span || span[0] === span[1] - 1) return entries;
+    const firstOfWrite = last.seq - span[0];
+    const complete = entries.filter((e) => e.seq < firstOfWrite);
+    if (complete.length > 0) return complete;
+    // One write larger than the batch limits: take exactly that write (appends are atomic, so
+    // all of its entries are there).
+    return this.bus.read(watermark, { maxEntries: span[1], maxBytes: Number.MAX_SAFE_INTEGER });
   }
 }
 
-function existsAt(def: TableDef, seq: number): boolean {
-  return def.createdSeq !== null && def.createdSeq < seq && (def.droppedSeq === null || def.droppedSeq > seq);
-}
-
-/** Maps a payload's column list onto the table's columns; null when they already match. */
-function columnOrder(def: TableDef, columns: string[]): number[] | null {
-  if (columns.length === def.columns.length && columns.every((c, i) => c === def.columns[i]!.name)) return null;
-  return def.columns.map((c) => columns.indexOf(c.name));
+/** [index, count] of a rows entry inside its logical write (see payload.ts `w`), or null. */
+function writeSpan(e: BusEntry): [number, number] | null {
+  if (e.kind !== 'rows' || !e.payload.startsWith('{"w":[')) return null;
+  const m = /^\{"w":\[(\d+),(\d+)\]/.exec(e.payload);
+  return m ? [Number(m[1]), Number(m[2])] : null;
 }

@@ -141,6 +141,7 @@ export function catalogContract(make: () => Promise<CatalogUnderTest>): void {
       schemaVersion: 1,
       createdSeq: big,
       droppedSeq: big + 5,
+      compatibility: 'backward',
     });
     const s = await cat.publish({ parentSnapshotId: null, watermark: big + 1, addedFiles: [file(id1, 'big.parquet', big, big + 1)], removedFileIds: [], tableWatermarks: [{ tableId: id1, seq: big + 1 }] });
     expect(await cat.getSnapshot(s.snapshotId)).toEqual(s);
@@ -303,6 +304,144 @@ export function catalogContract(make: () => Promise<CatalogUnderTest>): void {
     await cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 2, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
     await sleep(100);
     expect(new Set(seen)).toEqual(new Set([s1.snapshotId]));
+    await cat.close();
+  });
+
+  it('schema registry: records versions once, follows the newest, and resolves tables as of each snapshot', async () => {
+    const { catalog: cat } = await make();
+    const v1cols = [{ ...col, id: 1 }];
+    const id = await cat.reserveTable({ tenant: 'acme', schema: 'public', name: 't', columns: v1cols, primaryKey: [] });
+    await cat.markTableCreated(id, 2);
+    expect((await cat.tableVersions(id)).map((v) => [v.version, v.seq, v.name, v.change])).toEqual([[1, 2, 't', 'create table']]);
+    const v2cols = [...v1cols, { name: 'y', type: 'VARCHAR', notNull: false, defaultValue: 'a', id: 2, missingValue: 'a' }];
+    const v2 = { tableId: id, version: 2, schema: 'public', name: 't', columns: v2cols, primaryKey: [], seq: 5, change: 'add column y' };
+    expect((await cat.recordTableVersion(v2)).seq).toBe(5);
+    expect((await cat.recordTableVersion(v2)).seq).toBe(5); // idempotent
+    // Another entry claiming the same version loses: the stored one comes back unchanged.
+    const lost = await cat.recordTableVersion({ ...v2, seq: 6, columns: v1cols, change: 'other' });
+    expect([lost.seq, lost.change]).toEqual([5, 'add column y']);
+    await cat.recordTableVersion({ tableId: id, version: 3, schema: 'public', name: 'renamed', columns: v2cols, primaryKey: [], seq: 8, change: 'rename table' });
+    const live = (await cat.liveTables('acme'))[0]!;
+    expect([live.name, live.schemaVersion, live.columns.length, live.compatibility]).toEqual(['renamed', 3, 2, 'backward']);
+    // Replaying an older version does not move the live definition back.
+    await cat.recordTableVersion(v2);
+    expect((await cat.getTable(id))!.schemaVersion).toBe(3);
+    await cat.setTableCompatibility(id, 'full');
+    expect((await cat.getTable(id))!.compatibility).toBe('full');
+
+    const s1 = await cat.publish({ parentSnapshotId: null, watermark: 4, addedFiles: [{ ...file(id, 'v1.parquet', 3, 3), schemaVersion: 1 }], removedFileIds: [], tableWatermarks: [{ tableId: id, seq: 3 }] });
+    const s2 = await cat.publish({ parentSnapshotId: s1.snapshotId, watermark: 7, addedFiles: [{ ...file(id, 'v2.parquet', 6, 7), schemaVersion: 2, mutations: true }], removedFileIds: [], tableWatermarks: [{ tableId: id, seq: 7 }], busHead: 9 });
+    const s3 = await cat.publish({ parentSnapshotId: s2.snapshotId, watermark: 9, addedFiles: [], removedFileIds: [], tableWatermarks: [] });
+    const c1 = await cat.snapshotContents('acme', s1.snapshotId);
+    expect(c1.tables.map((t) => [t.name, t.schemaVersion, t.columns.length])).toEqual([['t', 1, 1]]);
+    expect(c1.versions!.get(id)!.map((v) => v.version)).toEqual([1]);
+    const c2 = await cat.snapshotContents('acme', s2.snapshotId);
+    expect(c2.tables.map((t) => [t.name, t.schemaVersion, t.columns.length])).toEqual([['t', 2, 2]]);
+    expect(c2.files.get(id)!.map((f) => [f.path, f.schemaVersion, f.mutations])).toEqual([
+      ['v1.parquet', 1, false],
+      ['v2.parquet', 2, true],
+    ]);
+    expect(c2.tableWatermarks!.get(id)).toBe(7);
+    const c3 = await cat.snapshotContents('acme', s3.snapshotId);
+    expect(c3.tables.map((t) => [t.name, t.schemaVersion])).toEqual([['renamed', 3]]);
+    expect(c3.tableWatermarks!.get(id)).toBe(7);
+    expect(c3.recentSnapshots!.map((s) => [s.snapshotId, s.busHead])).toEqual([
+      [s3.snapshotId, null],
+      [s2.snapshotId, 9],
+      [s1.snapshotId, null],
+    ]);
+    await cat.close();
+  });
+
+  it('metadata objects: an event log resolved per watermark, idempotent per entry', async () => {
+    const { catalog: cat } = await make();
+    const view = (sql: string) => ({ key: 'view:public.v', kind: 'view' as const, dropped: false, body: { sql } });
+    await cat.recordObjects('acme', 3, [view('SELECT 1'), { key: 'comment:table:1', kind: 'comment', dropped: false, body: { text: 'hello' } }]);
+    await cat.recordObjects('acme', 3, [view('SELECT 999')]); // replay of the same entry: ignored
+    await cat.recordObjects('acme', 6, [view('SELECT 2')]);
+    await cat.recordObjects('acme', 9, [{ key: 'view:public.v', kind: 'view', dropped: true, body: {} }]);
+    await cat.recordObjects('other', 4, [view('SELECT 4')]);
+    const at = async (w: number | null) => (await cat.objectsAt('acme', w)).map((o) => [o.key, o.body['sql'] ?? o.body['text'], o.seq]);
+    expect(await at(2)).toEqual([]);
+    expect(await at(3)).toEqual([
+      ['view:public.v', 'SELECT 1', 3],
+      ['comment:table:1', 'hello', 3],
+    ]);
+    expect(await at(7)).toEqual([
+      ['comment:table:1', 'hello', 3],
+      ['view:public.v', 'SELECT 2', 6],
+    ]);
+    expect(await at(null)).toEqual([['comment:table:1', 'hello', 3]]);
+    expect((await cat.objectsAt('other', null)).length).toBe(1);
+    await cat.close();
+  });
+
+  it('idempotency keys: one reservation wins, the first receipt sticks, stale reservations can be taken over', async () => {
+    const { catalog: a, second } = await make();
+    const b = await second();
+    const r = { tenant: 'acme', key: 'k1', fingerprint: 'fp', now: 1000 };
+    const results = await Promise.all([a.reserveIdempotencyKey({ ...r, owner: 'A' }), b.reserveIdempotencyKey({ ...r, owner: 'B' })]);
+    expect(results.filter((x) => x === null).length).toBe(1);
+    const winner = results[0] === null ? 'A' : 'B';
+    const existing = results.find((x) => x !== null)!;
+    expect(existing).toMatchObject({ owner: winner, fingerprint: 'fp', firstSeq: null, reservedAt: 1000 });
+    // Only the holder of exactly that reservation can hand it over.
+    expect(await a.takeOverIdempotencyKey('acme', 'k1', 'nobody', 1000, 'C', 2000)).toBe(false);
+    expect(await a.takeOverIdempotencyKey('acme', 'k1', winner, 1000, 'C', 2000)).toBe(true);
+    expect((await b.getIdempotencyKey('acme', 'k1'))!.owner).toBe('C');
+    const claimed = await a.claimIdempotencyReceipt({ ...r, firstSeq: 10, lastSeq: 12, rows: 3 });
+    expect([claimed.firstSeq, claimed.lastSeq, claimed.rows]).toEqual([10, 12, 3]);
+    const again = await b.claimIdempotencyReceipt({ ...r, firstSeq: 20, lastSeq: 20, rows: 3 });
+    expect([again.firstSeq, again.lastSeq]).toEqual([10, 12]);
+    expect(await a.takeOverIdempotencyKey('acme', 'k1', 'C', 2000, 'D', 3000)).toBe(false); // has a receipt
+    await a.releaseIdempotencyKey('acme', 'k1', 'C'); // has a receipt: kept
+    expect((await a.getIdempotencyKey('acme', 'k1'))!.firstSeq).toBe(10);
+    // A claim without a reservation (recovery by the commit worker) creates the record.
+    const fresh = await a.claimIdempotencyReceipt({ tenant: 'acme', key: 'k2', fingerprint: 'fp2', firstSeq: 30, lastSeq: 30, rows: 1, now: 5000 });
+    expect(fresh).toMatchObject({ key: 'k2', firstSeq: 30 });
+    // Released reservations disappear; pruning removes old keys only.
+    expect(await a.reserveIdempotencyKey({ tenant: 'acme', key: 'k3', fingerprint: 'x', owner: 'E', now: 9000 })).toBeNull();
+    await a.releaseIdempotencyKey('acme', 'k3', 'E');
+    expect(await a.getIdempotencyKey('acme', 'k3')).toBeNull();
+    expect(await a.getIdempotencyKey('other', 'k1')).toBeNull();
+    expect(await a.pruneIdempotencyKeys(4000)).toBe(1);
+    expect(await a.getIdempotencyKey('acme', 'k1')).toBeNull();
+    expect(await a.getIdempotencyKey('acme', 'k2')).not.toBeNull();
+    await b.close();
+    await a.close();
+  });
+
+  it('tenant settings, write failures, snapshot listing and expiry', async () => {
+    const { catalog: cat } = await make();
+    expect(await cat.tenantSettings('acme')).toEqual({});
+    await cat.setTenantSetting('acme', 'require_idempotency_key', 'on');
+    await cat.setTenantSetting('acme', 'require_idempotency_key', 'off');
+    await cat.setTenantSetting('acme', 'other', 'x');
+    expect(await cat.tenantSettings('acme')).toEqual({ require_idempotency_key: 'off', other: 'x' });
+    await cat.setTenantSetting('acme', 'other', null);
+    expect(await cat.tenantSettings('acme')).toEqual({ require_idempotency_key: 'off' });
+    expect(await cat.tenantSettings('beta')).toEqual({});
+
+    const fail = { tenant: 'acme', firstSeq: 3, lastSeq: 4, sqlstate: '22003', message: 'integer out of range', recordedAt: 1 };
+    await cat.recordWriteFailure(fail);
+    await cat.recordWriteFailure({ ...fail, message: 'replayed' });
+    let parent: number | null = null;
+    for (let w = 1; w <= 5; w++) {
+      parent = (await cat.publish({ parentSnapshotId: parent, watermark: w, addedFiles: [], removedFileIds: [], tableWatermarks: [] })).snapshotId;
+    }
+    expect((await cat.snapshotContents('acme', 3)).writeFailures).toEqual([]);
+    expect((await cat.snapshotContents('acme', 4)).writeFailures).toEqual([fail]);
+    expect((await cat.listSnapshots(4, 2)).map((s) => [s.snapshotId, s.watermark, s.expiredAt])).toEqual([
+      [4, 4, null],
+      [3, 3, null],
+    ]);
+    expect(await cat.expireSnapshots(3)).toBe(2);
+    expect(await cat.expireSnapshots(3)).toBe(0);
+    const err = await cat.snapshotContents('acme', 2).catch((e: unknown) => e);
+    expect(err).toMatchObject({ sqlstate: SqlState.snapshotUnavailable });
+    expect((err as Error).message).toMatch(/snapshot 2 has expired.*oldest available snapshot is 3/);
+    expect((await cat.getSnapshot(2))!.snapshotId).toBe(2);
+    expect((await cat.listSnapshots(5, 10)).filter((s) => s.expiredAt !== null).map((s) => s.snapshotId)).toEqual([2, 1]);
     await cat.close();
   });
 }

@@ -99,7 +99,7 @@ export class NodeProcess {
     return this.child?.pid;
   }
 
-  /** Spawns the process and resolves once its pg port accepts connections. */
+  /** Spawns the process and resolves once its pg and HTTP ports accept connections. */
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.alive) throw new Error(`node ${this.id} is already running`);
     const s = this.spec;
@@ -134,7 +134,8 @@ export class NodeProcess {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`node ${this.id} exited (${child.exitCode ?? child.signalCode}) during start: ${this.stderrText.slice(-3000)}`);
       }
-      if (await portOpen(this.pgPort)) return;
+      // The HTTP listener opens right after the pg one.
+      if ((await portOpen(this.pgPort)) && (await portOpen(this.httpPort))) return;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`node ${this.id} did not become ready in ${timeoutMs} ms: ${this.stderrText.slice(-3000)}`);
@@ -291,6 +292,7 @@ export class TcpProxy {
   private server: net.Server | null = null;
   private readonly conns = new Set<ProxiedConnection>();
   private freeze: { pattern: Buffer; onFrozen: () => void } | null = null;
+  private holed = false;
   /** Connections counted over the proxy's life (to see that clients reconnected). */
   accepted = 0;
 
@@ -311,6 +313,10 @@ export class TcpProxy {
 
   /** Listens (again) on the proxy's port. */
   async restore(): Promise<void> {
+    if (this.holed) {
+      this.holed = false;
+      for (const c of [...this.conns]) this.drop(c);
+    }
     if (this.server) return;
     const server = net.createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
@@ -333,6 +339,15 @@ export class TcpProxy {
       this.drop(c);
     }
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * A network partition without resets: open connections stay up but nothing more is forwarded
+   * either way, and new connections are accepted and then ignored (until `restore()` — which
+   * resets the black-holed ones, as a healed network would find them dead).
+   */
+  blackhole(): void {
+    this.holed = true;
   }
 
   /** Arms a one-shot freeze (see the class comment); `onFrozen` is called when it triggers. */
@@ -364,6 +379,7 @@ export class TcpProxy {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     client.on('data', (chunk: Buffer) => {
+      if (this.holed) return;
       if (!c.frozen && this.freeze && chunk.includes(this.freeze.pattern)) {
         const f = this.freeze;
         this.freeze = null;
@@ -373,7 +389,9 @@ export class TcpProxy {
       if (c.frozen) c.held.push(chunk);
       else upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.holed) client.write(chunk);
+    });
     const end = () => this.drop(c);
     client.on('error', end);
     upstream.on('error', end);

@@ -1,5 +1,9 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, it } from 'vitest';
 
@@ -118,4 +122,82 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * A throwaway PostgreSQL cluster in a temp directory, on its own port, that a test may stop,
+ * crash and restart (never the shared server at 127.0.0.1:5432). Needs the server binaries
+ * (`initdb`, `pg_ctl`: Debian package postgresql); as root they run as the `postgres` user.
+ */
+export interface PrivatePostgres {
+  port: number;
+  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  /** pg_ctl stop: "fast" disconnects clients and shuts down cleanly; "immediate" is a crash (WAL recovery on start). */
+  stop(mode: 'fast' | 'immediate'): Promise<void>;
+  start(): Promise<void>;
+  /** Stops (if running) and deletes the cluster. */
+  destroy(): Promise<void>;
+}
+
+function postgresBinDir(): string | null {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(path.join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? path.join(base, versions[0]!, 'bin') : null;
+}
+
+/** Whether a private cluster can be made here (binaries present; as root, a `postgres` user to run them). */
+export function privatePostgresAvailable(): Availability {
+  const bin = postgresBinDir();
+  if (!bin) return { ok: false, detail: 'no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package postgresql)' };
+  if (process.getuid?.() === 0) {
+    try {
+      execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
+    } catch {
+      return { ok: false, detail: 'running as root and there is no "postgres" user to run initdb/pg_ctl as' };
+    }
+  }
+  return { ok: true, detail: bin };
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error(privatePostgresAvailable().detail);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'duckmesh-pg-'));
+  const data = path.join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('chown', ['postgres', dir]);
+  const run = (tool: string, args: string[]): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
+      execFile(cmd, argv, { timeout: 60_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`${tool} ${args.join(' ')}: ${stderr || err.message}`)) : resolve()));
+    });
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`;
+  let running = false;
+  const cluster: PrivatePostgres = {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start: async () => {
+      await run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+      running = true;
+    },
+    stop: async (mode) => {
+      running = false;
+      await run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    },
+    destroy: async () => {
+      if (running) await cluster.stop('immediate').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await cluster.start();
+  return cluster;
 }

@@ -5,6 +5,7 @@ import type { BusEntry, BusRecord, IngestBus, ReadLimits } from '../types.js';
 import { runMigrations } from '../../common/pg/migrations.js';
 import { NotifyListener } from '../../common/pg/notify-listener.js';
 import {
+  checkout,
   checkSchemaName,
   clientConfig,
   createPool,
@@ -19,7 +20,16 @@ import { BUS_MIGRATIONS } from './migrations.js';
 export interface PgBusOptions extends PgConnectionOptions {
   /** Called for errors nobody awaits (idle pool clients dropped, LISTEN session lost). */
   onBackgroundError?: (err: Error) => void;
+  /**
+   * Upper bound of one bus statement, connection included in nothing (the pool's connect timeout
+   * bounds that). Past it the connection is closed and the call fails: a network partition, which
+   * resets nothing, would otherwise hang writers and the commit worker until TCP gives up
+   * (minutes to hours). Default 30 s: far above any healthy append, however large.
+   */
+  queryTimeoutMs?: number;
 }
+
+export const DEFAULT_BUS_QUERY_TIMEOUT_MS = 30_000;
 
 const APP_NAME = 'duckmesh-bus';
 
@@ -64,6 +74,7 @@ export class PgBus implements IngestBus {
     private readonly listener: NotifyListener | null,
     readonly schema: string,
     private readonly channel: string,
+    private readonly queryTimeoutMs: number,
   ) {
     this.events.setMaxListeners(0);
     this.s = quoteIdent(schema);
@@ -113,7 +124,7 @@ export class PgBus implements IngestBus {
       },
       onError: (err) => opts.onBackgroundError?.(err),
     });
-    bus = new PgBus(pool, listener, schema, channel);
+    bus = new PgBus(pool, listener, schema, channel, opts.queryTimeoutMs ?? DEFAULT_BUS_QUERY_TIMEOUT_MS);
     // Listening before returning means a caller that opens the bus and then waits for another
     // process's append cannot miss its notification.
     await listener.start();
@@ -124,19 +135,13 @@ export class PgBus implements IngestBus {
     this.checkOpen();
     if (records.length === 0) return (await this.head()) + 1;
     const n = records.length;
-    let head: number;
-    try {
-      const { rows } = await this.pool.query<{ head: number }>(this.appendSql, [
-        n,
-        records.map((r) => r.tenant),
-        records.map((r) => r.kind),
-        records.map((r) => r.payload),
-        this.channel,
-      ]);
-      head = rows[0]!.head;
-    } catch (err) {
-      throw busError('could not append to', err);
-    }
+    const { rows } = await this.run<{ head: number }>(
+      'could not append to',
+      this.appendSql,
+      [n, records.map((r) => r.tenant), records.map((r) => r.kind), records.map((r) => r.payload), this.channel],
+      true,
+    );
+    const head = rows[0]!.head;
     this.emitHead(head);
     return head - n + 1;
   }
@@ -144,25 +149,18 @@ export class PgBus implements IngestBus {
   async read(afterSeq: number, limits: ReadLimits): Promise<BusEntry[]> {
     this.checkOpen();
     if (limits.maxEntries <= 0) return [];
-    try {
-      const { rows } = await this.pool.query<{ seq: number; tenant: string; kind: BusEntry['kind']; payload: string; appended_at: number }>(
-        this.readSql,
-        [afterSeq, limits.maxEntries, Math.max(1, limits.maxBytes)],
-      );
-      return rows.map((r) => ({ seq: r.seq, tenant: r.tenant, kind: r.kind, payload: r.payload, appendedAt: r.appended_at }));
-    } catch (err) {
-      throw busError('could not read from', err);
-    }
+    const { rows } = await this.run<{ seq: number; tenant: string; kind: BusEntry['kind']; payload: string; appended_at: number }>(
+      'could not read from',
+      this.readSql,
+      [afterSeq, limits.maxEntries, Math.max(1, limits.maxBytes)],
+    );
+    return rows.map((r) => ({ seq: r.seq, tenant: r.tenant, kind: r.kind, payload: r.payload, appendedAt: r.appended_at }));
   }
 
   async head(): Promise<number> {
     this.checkOpen();
-    try {
-      const { rows } = await this.pool.query<{ head: number }>(`SELECT head FROM ${this.s}.bus_head`);
-      return rows[0]?.head ?? 0;
-    } catch (err) {
-      throw busError('could not read the head of', err);
-    }
+    const { rows } = await this.run<{ head: number }>('could not read the head of', `SELECT head FROM ${this.s}.bus_head`, []);
+    return rows[0]?.head ?? 0;
   }
 
   onAppend(listener: (head: number) => void): () => void {
@@ -172,21 +170,13 @@ export class PgBus implements IngestBus {
 
   async prune(uptoSeq: number): Promise<number> {
     this.checkOpen();
-    try {
-      const res = await this.pool.query(`DELETE FROM ${this.s}.bus_entries WHERE seq <= $1`, [uptoSeq]);
-      return res.rowCount ?? 0;
-    } catch (err) {
-      throw busError('could not prune', err);
-    }
+    const res = await this.run('could not prune', `DELETE FROM ${this.s}.bus_entries WHERE seq <= $1`, [uptoSeq]);
+    return res.rowCount ?? 0;
   }
 
   async ping(): Promise<void> {
     this.checkOpen();
-    try {
-      await this.pool.query('SELECT 1');
-    } catch (err) {
-      throw busError('cannot reach', err);
-    }
+    await this.run('cannot reach', 'SELECT 1', []);
   }
 
   async close(): Promise<void> {
@@ -207,16 +197,51 @@ export class PgBus implements IngestBus {
     this.events.emit('append', head);
   }
 
+  /**
+   * One statement on a pooled connection, bounded by `queryTimeoutMs` (past it the connection is
+   * closed, which fails the statement). Failures map to SQLSTATEs by what is known of the outcome:
+   * - no connection could be had, or the server rejected the statement: nothing happened — DM005;
+   * - `mayHaveApplied` (append) and the connection was lost or timed out after the statement was
+   *   sent: it may have committed just before — DM008 (write outcome unknown), never DM005, which
+   *   would tell the client it is safe to retry.
+   */
+  private async run<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[], mayHaveApplied = false): Promise<pg.QueryResult<R>> {
+    let co: Awaited<ReturnType<typeof checkout>>;
+    try {
+      co = await checkout(this.pool);
+    } catch (err) {
+      throw busError(what, err);
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // With a statement in flight, end() closes the socket at once; the statement then fails.
+      co.client.end().catch(() => undefined);
+    }, this.queryTimeoutMs);
+    let broken = false;
+    try {
+      return await co.client.query<R>(sql, params);
+    } catch (err) {
+      broken = timedOut || isConnectionError(err);
+      const cause = timedOut ? Object.assign(new Error(`no answer within ${this.queryTimeoutMs} ms`, { cause: err }), { code: 'ETIMEDOUT' }) : err;
+      if (mayHaveApplied && broken && !neverSent(err)) throw outcomeUnknown(cause);
+      throw busError(what, cause);
+    } finally {
+      clearTimeout(timer);
+      co.release(broken);
+    }
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new DuckMeshError(SqlState.busUnavailable, 'the Postgres ingest bus is closed');
   }
 }
 
 /**
- * Every failure of the bus is DM005 (the ingest bus is unavailable) except a full disk, which has
- * its own SQLSTATE. A lost connection during an append leaves its outcome unknown to us (the
- * commit may have happened just before); the bus never retries it blindly, so callers retry with
- * their idempotency key.
+ * A failure of the bus whose outcome is known — nothing happened — is DM005 (the ingest bus is
+ * unavailable), except a full disk, which has its own SQLSTATE. A lost connection during an append
+ * leaves its outcome unknown (the commit may have happened just before): that is DM008, raised by
+ * `run`; the bus never retries it blindly, so callers retry with their idempotency key.
  */
 function busError(what: string, err: unknown): DuckMeshError {
   if (err instanceof DuckMeshError) return err;
@@ -226,4 +251,20 @@ function busError(what: string, err: unknown): DuckMeshError {
   }
   const reason = isConnectionError(err) ? `Postgres is unreachable: ${describeError(err)}` : describeError(err);
   return new DuckMeshError(SqlState.busUnavailable, `${what} the Postgres ingest bus: ${reason}`, { cause: err });
+}
+
+/** node-postgres refuses a query on a connection it already knows is dead, without sending it. */
+function neverSent(err: unknown): boolean {
+  return /not queryable|Client was closed/i.test((err as Error)?.message ?? '');
+}
+
+function outcomeUnknown(err: unknown): DuckMeshError {
+  return new DuckMeshError(
+    SqlState.writeOutcomeUnknown,
+    `the connection to the Postgres ingest bus was lost while appending (${describeError(err)}): the write may or may not be durable`,
+    {
+      cause: err,
+      hint: 'Retry only with the same idempotency key, or check whether the rows arrived before writing them again.',
+    },
+  );
 }

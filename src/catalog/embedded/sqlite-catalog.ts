@@ -2,17 +2,27 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import { checkFence, checkTtl, type LeaseRowState } from '../lease-check.js';
+import { expiredError, RECENT_FAILURES, RECENT_SNAPSHOTS, resolveAtWatermark } from '../metadata.js';
 import type {
   Catalog,
+  CatalogObject,
   ColumnDef,
+  CompatibilityMode,
   FileRecord,
+  IdempotencyRecord,
   LeaseGrant,
   NewTable,
+  NewTableVersion,
+  ObjectEvent,
   SnapshotCommit,
   SnapshotContents,
   SnapshotInfo,
+  SnapshotListing,
   TableDef,
+  TableVersion,
+  WriteFailure,
 } from '../types.js';
+import { METADATA_MIGRATION, SqliteMetadata } from './sqlite-metadata.js';
 
 interface TableRow {
   table_id: number;
@@ -24,6 +34,7 @@ interface TableRow {
   schema_version: number;
   created_seq: number | null;
   dropped_seq: number | null;
+  compatibility?: string;
 }
 
 interface FileRow {
@@ -38,6 +49,8 @@ interface FileRow {
   max_seq: number;
   added_snapshot: number;
   removed_snapshot: number | null;
+  schema_version?: number;
+  mutations?: number;
 }
 
 const MIGRATIONS: string[] = [
@@ -88,6 +101,11 @@ const MIGRATIONS: string[] = [
      epoch INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
    );`,
+  METADATA_MIGRATION,
+  // Retention/GC (src/ops): files by the snapshot that removed them or by table; snapshots by expiry.
+  `CREATE INDEX IF NOT EXISTS files_by_removed ON files (removed_snapshot) WHERE removed_snapshot IS NOT NULL;
+   CREATE INDEX IF NOT EXISTS files_by_table_id ON files (table_id);
+   CREATE INDEX IF NOT EXISTS snapshots_by_expiry ON snapshots (expired_at, snapshot_id);`,
 ];
 
 interface LeaseRow {
@@ -108,6 +126,7 @@ export class SqliteCatalog implements Catalog {
   readonly backend = 'embedded';
   private readonly db: Database.Database;
   private readonly events = new EventEmitter();
+  private readonly meta: SqliteMetadata;
 
   constructor(file: string) {
     this.events.setMaxListeners(0);
@@ -115,6 +134,7 @@ export class SqliteCatalog implements Catalog {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.migrate();
+    this.meta = new SqliteMetadata(this.db);
   }
 
   private migrate(): void {
@@ -143,7 +163,11 @@ export class SqliteCatalog implements Catalog {
   }
 
   async markTableCreated(tableId: number, seq: number): Promise<void> {
-    this.db.prepare('UPDATE tables SET created_seq = ? WHERE table_id = ? AND created_seq IS NULL').run(seq, tableId);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE tables SET created_seq = ? WHERE table_id = ? AND created_seq IS NULL').run(seq, tableId);
+      const row = this.db.prepare('SELECT * FROM tables WHERE table_id = ?').get(tableId) as TableRow | undefined;
+      if (row && row.created_seq !== null) this.meta.recordFirstVersion(toTableDef(row), row.created_seq);
+    })();
   }
 
   async markTableDropped(tableId: number, seq: number): Promise<void> {
@@ -197,6 +221,8 @@ export class SqliteCatalog implements Catalog {
   async snapshotContents(tenant: string, snapshotId: number): Promise<SnapshotContents> {
     const snapshot = await this.getSnapshot(snapshotId);
     if (!snapshot) throw new DuckMeshError(SqlState.snapshotUnavailable, `snapshot ${snapshotId} does not exist`);
+    const expiredAt = this.meta.snapshotExpiredAt(snapshotId);
+    if (expiredAt !== null) throw expiredError(snapshotId, await this.oldestLiveSnapshot());
     // Read both in one transaction so a concurrent publish cannot tear the view.
     return this.db.transaction(() => {
       const tables = (
@@ -216,8 +242,24 @@ export class SqliteCatalog implements Catalog {
       const files = new Map<number, FileRecord[]>();
       for (const t of tables) files.set(t.tableId, []);
       for (const f of fileRows) files.get(f.table_id)?.push(toFileRecord(f));
-      return { snapshot, tables, files };
+      const ids = tables.map((t) => t.tableId);
+      const resolved = resolveAtWatermark({ snapshot, tables, files }, this.meta.versionsOf(ids));
+      return {
+        snapshot,
+        tables: resolved.tables,
+        files,
+        versions: resolved.versions,
+        objects: this.meta.objectsAt(tenant, snapshot.watermark),
+        tableWatermarks: this.meta.tableWatermarksAt(ids, snapshotId),
+        recentSnapshots: this.meta.listSnapshots(snapshotId, RECENT_SNAPSHOTS),
+        writeFailures: this.meta.writeFailures(tenant, snapshot.watermark, RECENT_FAILURES),
+      };
     })();
+  }
+
+  private async oldestLiveSnapshot(): Promise<number | null> {
+    const row = this.db.prepare('SELECT min(snapshot_id) AS id FROM snapshots WHERE expired_at IS NULL').get() as { id: number | null };
+    return row.id;
   }
 
   async tableWatermark(tableId: number, snapshotId: number): Promise<number> {
@@ -275,14 +317,17 @@ export class SqliteCatalog implements Catalog {
       const snapshotId = (latest.id ?? 0) + 1;
       const committedAt = Date.now();
       this.db
-        .prepare('INSERT INTO snapshots (snapshot_id, watermark, committed_at) VALUES (?, ?, ?)')
-        .run(snapshotId, commit.watermark, committedAt);
+        .prepare('INSERT INTO snapshots (snapshot_id, watermark, committed_at, bus_head) VALUES (?, ?, ?, ?)')
+        .run(snapshotId, commit.watermark, committedAt, commit.busHead ?? null);
       const insertFile = this.db.prepare(
-        `INSERT INTO files (tenant, table_id, path, row_count, byte_size, checksum, min_seq, max_seq, added_snapshot)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO files (tenant, table_id, path, row_count, byte_size, checksum, min_seq, max_seq, added_snapshot, schema_version, mutations)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const f of commit.addedFiles) {
-        insertFile.run(f.tenant, f.tableId, f.path, f.rowCount, f.byteSize, f.checksum, f.minSeq, f.maxSeq, snapshotId);
+        insertFile.run(
+          f.tenant, f.tableId, f.path, f.rowCount, f.byteSize, f.checksum, f.minSeq, f.maxSeq, snapshotId,
+          f.schemaVersion ?? 1, f.mutations ? 1 : 0,
+        );
       }
       const removeFile = this.db.prepare('UPDATE files SET removed_snapshot = ? WHERE file_id = ? AND removed_snapshot IS NULL');
       for (const id of commit.removedFileIds) removeFile.run(snapshotId, id);
@@ -305,6 +350,106 @@ export class SqliteCatalog implements Catalog {
     return (this.db.prepare('SELECT * FROM files ORDER BY file_id').all() as FileRow[]).map(toFileRecord);
   }
 
+  async recordTableVersion(v: NewTableVersion): Promise<TableVersion> {
+    return this.meta.recordTableVersion(v);
+  }
+
+  async tableVersions(tableId: number): Promise<TableVersion[]> {
+    return this.meta.tableVersions(tableId, await this.getTable(tableId));
+  }
+
+  async setTableCompatibility(tableId: number, mode: CompatibilityMode): Promise<void> {
+    this.meta.setTableCompatibility(tableId, mode);
+  }
+
+  async recordObjects(tenant: string, seq: number, events: ObjectEvent[]): Promise<void> {
+    this.meta.recordObjects(tenant, seq, events);
+  }
+
+  async objectsAt(tenant: string, watermark: number | null): Promise<CatalogObject[]> {
+    return this.meta.objectsAt(tenant, watermark);
+  }
+
+  async reserveIdempotencyKey(r: { tenant: string; key: string; fingerprint: string; owner: string; now: number }): Promise<IdempotencyRecord | null> {
+    return this.meta.reserveIdempotencyKey(r);
+  }
+
+  async claimIdempotencyReceipt(r: {
+    tenant: string;
+    key: string;
+    fingerprint: string;
+    firstSeq: number;
+    lastSeq: number;
+    rows: number;
+    now: number;
+  }): Promise<IdempotencyRecord> {
+    return this.meta.claimIdempotencyReceipt(r);
+  }
+
+  async getIdempotencyKey(tenant: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.meta.getIdempotencyKey(tenant, key);
+  }
+
+  async takeOverIdempotencyKey(tenant: string, key: string, expectOwner: string, expectReservedAt: number, newOwner: string, now: number): Promise<boolean> {
+    return this.meta.takeOverIdempotencyKey(tenant, key, expectOwner, expectReservedAt, newOwner, now);
+  }
+
+  async releaseIdempotencyKey(tenant: string, key: string, owner: string): Promise<void> {
+    this.meta.releaseIdempotencyKey(tenant, key, owner);
+  }
+
+  async pruneIdempotencyKeys(beforeMs: number): Promise<number> {
+    return this.meta.pruneIdempotencyKeys(beforeMs);
+  }
+
+  async tenantSettings(tenant: string): Promise<Record<string, string>> {
+    return this.meta.tenantSettings(tenant);
+  }
+
+  async setTenantSetting(tenant: string, name: string, value: string | null): Promise<void> {
+    this.meta.setTenantSetting(tenant, name, value);
+  }
+
+  async recordWriteFailure(f: WriteFailure): Promise<void> {
+    this.meta.recordWriteFailure(f);
+  }
+
+  async listSnapshots(uptoSnapshotId: number, limit: number): Promise<SnapshotListing[]> {
+    return this.meta.listSnapshots(uptoSnapshotId, limit);
+  }
+
+  async expireSnapshots(beforeSnapshotId: number): Promise<number> {
+    return this.meta.expireSnapshots(beforeSnapshotId);
+  }
+
+  async oldestSnapshotLiveAt(atMs: number): Promise<number | null> {
+    const row = this.db
+      .prepare(
+        `SELECT min(id) AS id FROM (
+           SELECT min(snapshot_id) AS id FROM snapshots WHERE expired_at IS NULL
+           UNION ALL SELECT min(snapshot_id) FROM snapshots WHERE expired_at > ?)`,
+      )
+      .get(atMs) as { id: number | null };
+    return row.id;
+  }
+
+  async filesUnreferencedFrom(snapshotId: number): Promise<FileRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM files WHERE ${SQLITE_UNREFERENCED_FROM} ORDER BY file_id`)
+      .all(snapshotId, snapshotId) as FileRow[];
+    return rows.map(toFileRecord);
+  }
+
+  async forgetFiles(fileIds: number[], unreferencedFrom: number): Promise<number[]> {
+    if (fileIds.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `DELETE FROM files WHERE file_id IN (SELECT value FROM json_each(?)) AND (${SQLITE_UNREFERENCED_FROM}) RETURNING file_id`,
+      )
+      .all(JSON.stringify(fileIds), unreferencedFrom, unreferencedFrom) as { file_id: number }[];
+    return rows.map((r) => r.file_id);
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
@@ -314,6 +459,14 @@ export class SqliteCatalog implements Catalog {
     if (this.db.open) this.db.close();
   }
 }
+
+/**
+ * Files no snapshot >= ? references (the parameter is given twice): removed at or before it, or of
+ * a table dropped at or below its watermark (watermarks never decrease).
+ */
+const SQLITE_UNREFERENCED_FROM = `(removed_snapshot IS NOT NULL AND removed_snapshot <= ?)
+  OR table_id IN (SELECT table_id FROM tables WHERE dropped_seq IS NOT NULL
+                  AND dropped_seq <= (SELECT watermark FROM snapshots WHERE snapshot_id = ?))`;
 
 function toTableDef(r: TableRow): TableDef {
   return {
@@ -326,6 +479,7 @@ function toTableDef(r: TableRow): TableDef {
     schemaVersion: r.schema_version,
     createdSeq: r.created_seq,
     droppedSeq: r.dropped_seq,
+    compatibility: (r.compatibility ?? 'backward') as CompatibilityMode,
   };
 }
 
@@ -342,5 +496,7 @@ function toFileRecord(f: FileRow): FileRecord {
     maxSeq: f.max_seq,
     addedSnapshot: f.added_snapshot,
     removedSnapshot: f.removed_snapshot,
+    schemaVersion: f.schema_version ?? 1,
+    mutations: f.mutations === 1,
   };
 }

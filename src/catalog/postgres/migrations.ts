@@ -65,4 +65,76 @@ export const CATALOG_MIGRATIONS: Migration[] = [
       -- acknowledgement was lost can find out whether it committed.
       ALTER TABLE ${s}.snapshots ADD COLUMN publish_id uuid;`,
   },
+  {
+    version: 3,
+    sql: (s) => `
+      -- Schema registry: every version of every table, and each table's compatibility mode.
+      ALTER TABLE ${s}.tables ADD COLUMN compatibility text NOT NULL DEFAULT 'backward';
+      CREATE TABLE ${s}.table_versions (
+        table_id bigint NOT NULL,
+        version integer NOT NULL,
+        schema_name text NOT NULL,
+        table_name text NOT NULL,
+        columns_json text NOT NULL,
+        primary_key_json text NOT NULL,
+        seq bigint,
+        change text NOT NULL,
+        recorded_at bigint NOT NULL,
+        PRIMARY KEY (table_id, version)
+      );
+      INSERT INTO ${s}.table_versions (table_id, version, schema_name, table_name, columns_json, primary_key_json, seq, change, recorded_at)
+        SELECT table_id, 1, schema_name, table_name, columns_json, primary_key_json, created_seq, 'create table', reserved_at
+        FROM ${s}.tables WHERE created_seq IS NOT NULL;
+      -- Which schema version a file's columns follow; whether it holds updates/delete markers.
+      ALTER TABLE ${s}.files ADD COLUMN schema_version integer NOT NULL DEFAULT 1;
+      ALTER TABLE ${s}.files ADD COLUMN mutations boolean NOT NULL DEFAULT false;
+      ALTER TABLE ${s}.snapshots ADD COLUMN bus_head bigint;
+      ALTER TABLE ${s}.snapshots ADD COLUMN expired_at bigint;
+      -- Views, comments and indexes as an event log keyed by bus position.
+      CREATE TABLE ${s}.catalog_objects (
+        tenant text NOT NULL,
+        seq bigint NOT NULL,
+        ord integer NOT NULL,
+        object_key text NOT NULL,
+        kind text NOT NULL,
+        dropped boolean NOT NULL,
+        body_json text NOT NULL,
+        PRIMARY KEY (tenant, seq, ord)
+      );
+      CREATE TABLE ${s}.idempotency_keys (
+        tenant text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        owner text NOT NULL,
+        reserved_at bigint NOT NULL,
+        first_seq bigint,
+        last_seq bigint,
+        row_count bigint,
+        PRIMARY KEY (tenant, key)
+      );
+      CREATE INDEX idempotency_keys_by_time ON ${s}.idempotency_keys (reserved_at);
+      CREATE TABLE ${s}.tenant_settings (
+        tenant text NOT NULL,
+        name text NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (tenant, name)
+      );
+      CREATE TABLE ${s}.write_failures (
+        tenant text NOT NULL,
+        first_seq bigint NOT NULL,
+        last_seq bigint NOT NULL,
+        sqlstate text NOT NULL,
+        message text NOT NULL,
+        recorded_at bigint NOT NULL,
+        PRIMARY KEY (tenant, first_seq)
+      );`,
+  },
+  {
+    version: 4,
+    sql: (s) => `
+      -- Retention/GC (src/ops): files by the snapshot that removed them or by table; snapshots by expiry.
+      CREATE INDEX IF NOT EXISTS files_by_removed ON ${s}.files (removed_snapshot) WHERE removed_snapshot IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS files_by_table_id ON ${s}.files (table_id);
+      CREATE INDEX IF NOT EXISTS snapshots_by_expiry ON ${s}.snapshots (expired_at, snapshot_id);`,
+  },
 ];

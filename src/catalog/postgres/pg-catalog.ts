@@ -16,8 +16,27 @@ import {
 } from '../../common/pg/pg-support.js';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import { checkFence, checkTtl, type LeaseRowState } from '../lease-check.js';
-import type { Catalog, FileRecord, LeaseGrant, NewTable, SnapshotCommit, SnapshotContents, SnapshotInfo, TableDef } from '../types.js';
+import { expiredError, RECENT_FAILURES, RECENT_SNAPSHOTS, resolveAtWatermark } from '../metadata.js';
+import type {
+  Catalog,
+  CatalogObject,
+  CompatibilityMode,
+  FileRecord,
+  IdempotencyRecord,
+  LeaseGrant,
+  NewTable,
+  NewTableVersion,
+  ObjectEvent,
+  SnapshotCommit,
+  SnapshotContents,
+  SnapshotInfo,
+  SnapshotListing,
+  TableDef,
+  TableVersion,
+  WriteFailure,
+} from '../types.js';
 import { CATALOG_MIGRATIONS } from './migrations.js';
+import { PgMetadata } from './pg-metadata.js';
 import { toFileRecord, toTableDef, type FileRow, type TableRow } from './rows.js';
 
 export interface PgCatalogOptions extends PgConnectionOptions {
@@ -77,6 +96,7 @@ export class PgCatalog implements Catalog {
   private readonly events = new EventEmitter();
   /** Started on the first onPublish subscription: most processes never need it. */
   private listener: NotifyListener | null = null;
+  private readonly meta: PgMetadata;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -86,6 +106,7 @@ export class PgCatalog implements Catalog {
     this.s = quoteIdent(schema);
     this.channel = `duckmesh_catalog_${schema}`;
     this.events.setMaxListeners(0);
+    this.meta = new PgMetadata({ query: (sql, params) => this.query(sql, params) }, this.s);
   }
 
   static async open(opts: PgCatalogOptions = {}): Promise<PgCatalog> {
@@ -111,7 +132,10 @@ export class PgCatalog implements Catalog {
   }
 
   async markTableCreated(tableId: number, seq: number): Promise<void> {
-    await this.query(`UPDATE ${this.s}.tables SET created_seq = $1 WHERE table_id = $2 AND created_seq IS NULL`, [seq, tableId]);
+    await this.transaction('READ COMMITTED', async (c) => {
+      await c.query(`UPDATE ${this.s}.tables SET created_seq = $1 WHERE table_id = $2 AND created_seq IS NULL`, [seq, tableId]);
+      await this.meta.recordFirstVersion(c, tableId);
+    });
   }
 
   async markTableDropped(tableId: number, seq: number): Promise<void> {
@@ -164,6 +188,8 @@ export class PgCatalog implements Catalog {
       const snap = await c.query<SnapshotInfo>(`SELECT ${SNAPSHOT_COLS} FROM ${this.s}.snapshots WHERE snapshot_id = $1`, [snapshotId]);
       const snapshot = snap.rows[0];
       if (!snapshot) throw new DuckMeshError(SqlState.snapshotUnavailable, `snapshot ${snapshotId} does not exist`);
+      const expiry = await this.meta.snapshotExpiry(c, snapshotId);
+      if (expiry.expiredAt !== null) throw expiredError(snapshotId, expiry.oldest);
       const tableRows = await c.query<TableRow>(
         `SELECT * FROM ${this.s}.tables WHERE tenant = $1 AND created_seq IS NOT NULL AND created_seq <= $2
          AND (dropped_seq IS NULL OR dropped_seq > $2) ORDER BY table_id`,
@@ -178,7 +204,18 @@ export class PgCatalog implements Catalog {
       const files = new Map<number, FileRecord[]>();
       for (const t of tables) files.set(t.tableId, []);
       for (const f of fileRows.rows) files.get(f.table_id)?.push(toFileRecord(f));
-      return { snapshot, tables, files };
+      const ids = tables.map((t) => t.tableId);
+      const resolved = resolveAtWatermark({ snapshot, tables, files }, await this.meta.versionsOf(c, ids));
+      return {
+        snapshot,
+        tables: resolved.tables,
+        files,
+        versions: resolved.versions,
+        objects: await this.meta.objectsAt(c, tenant, snapshot.watermark),
+        tableWatermarks: await this.meta.tableWatermarksAt(c, ids, snapshotId),
+        recentSnapshots: await this.meta.listSnapshots(c, snapshotId, RECENT_SNAPSHOTS),
+        writeFailures: await this.meta.writeFailures(c, tenant, snapshot.watermark, RECENT_FAILURES),
+      };
     });
   }
 
@@ -287,19 +324,17 @@ export class PgCatalog implements Catalog {
       // or time travel "as of T" could pick an older snapshot over a newer one.
       const committedAt = Math.max(Date.now(), latest.at ?? 0);
       attempting(snapshotId);
-      await c.query(`INSERT INTO ${this.s}.snapshots (snapshot_id, watermark, committed_at, publish_id) VALUES ($1, $2, $3, $4)`, [
-        snapshotId,
-        commit.watermark,
-        committedAt,
-        publishId,
-      ]);
+      await c.query(
+        `INSERT INTO ${this.s}.snapshots (snapshot_id, watermark, committed_at, publish_id, bus_head) VALUES ($1, $2, $3, $4, $5)`,
+        [snapshotId, commit.watermark, committedAt, publishId, commit.busHead ?? null],
+      );
       const f = commit.addedFiles;
       if (f.length > 0) {
         await c.query(
-          `INSERT INTO ${this.s}.files (tenant, table_id, path, row_count, byte_size, checksum, min_seq, max_seq, added_snapshot)
-           SELECT t, tid, p, rc, bs, cs, mn, mx, $9
-           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
-                WITH ORDINALITY AS u(t, tid, p, rc, bs, cs, mn, mx, ord)
+          `INSERT INTO ${this.s}.files (tenant, table_id, path, row_count, byte_size, checksum, min_seq, max_seq, added_snapshot, schema_version, mutations)
+           SELECT t, tid, p, rc, bs, cs, mn, mx, $9, sv, mu
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $10::integer[], $11::boolean[])
+                WITH ORDINALITY AS u(t, tid, p, rc, bs, cs, mn, mx, sv, mu, ord)
            ORDER BY ord`,
           [
             f.map((x) => x.tenant),
@@ -311,6 +346,8 @@ export class PgCatalog implements Catalog {
             f.map((x) => x.minSeq),
             f.map((x) => x.maxSeq),
             snapshotId,
+            f.map((x) => x.schemaVersion ?? 1),
+            f.map((x) => x.mutations === true),
           ],
         );
       }
@@ -370,6 +407,112 @@ export class PgCatalog implements Catalog {
   async allFiles(): Promise<FileRecord[]> {
     const { rows } = await this.query<FileRow>(`SELECT * FROM ${this.s}.files ORDER BY file_id`);
     return rows.map(toFileRecord);
+  }
+
+  async recordTableVersion(v: NewTableVersion): Promise<TableVersion> {
+    return this.transaction('READ COMMITTED', (c) => this.meta.recordTableVersion(c, v));
+  }
+
+  async tableVersions(tableId: number): Promise<TableVersion[]> {
+    return this.meta.tableVersions(tableId, await this.getTable(tableId));
+  }
+
+  setTableCompatibility(tableId: number, mode: CompatibilityMode): Promise<void> {
+    return this.meta.setTableCompatibility(tableId, mode);
+  }
+
+  recordObjects(tenant: string, seq: number, events: ObjectEvent[]): Promise<void> {
+    return this.meta.recordObjects(tenant, seq, events);
+  }
+
+  objectsAt(tenant: string, watermark: number | null): Promise<CatalogObject[]> {
+    return this.meta.objectsAt({ query: (sql, params) => this.query(sql, params) }, tenant, watermark);
+  }
+
+  reserveIdempotencyKey(r: { tenant: string; key: string; fingerprint: string; owner: string; now: number }): Promise<IdempotencyRecord | null> {
+    return this.meta.reserveIdempotencyKey(r);
+  }
+
+  claimIdempotencyReceipt(r: {
+    tenant: string;
+    key: string;
+    fingerprint: string;
+    firstSeq: number;
+    lastSeq: number;
+    rows: number;
+    now: number;
+  }): Promise<IdempotencyRecord> {
+    return this.meta.claimIdempotencyReceipt(r);
+  }
+
+  getIdempotencyKey(tenant: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.meta.getIdempotencyKey(tenant, key);
+  }
+
+  takeOverIdempotencyKey(tenant: string, key: string, expectOwner: string, expectReservedAt: number, newOwner: string, now: number): Promise<boolean> {
+    return this.meta.takeOverIdempotencyKey(tenant, key, expectOwner, expectReservedAt, newOwner, now);
+  }
+
+  releaseIdempotencyKey(tenant: string, key: string, owner: string): Promise<void> {
+    return this.meta.releaseIdempotencyKey(tenant, key, owner);
+  }
+
+  pruneIdempotencyKeys(beforeMs: number): Promise<number> {
+    return this.meta.pruneIdempotencyKeys(beforeMs);
+  }
+
+  tenantSettings(tenant: string): Promise<Record<string, string>> {
+    return this.meta.tenantSettings(tenant);
+  }
+
+  setTenantSetting(tenant: string, name: string, value: string | null): Promise<void> {
+    return this.meta.setTenantSetting(tenant, name, value);
+  }
+
+  recordWriteFailure(f: WriteFailure): Promise<void> {
+    return this.meta.recordWriteFailure(f);
+  }
+
+  listSnapshots(uptoSnapshotId: number, limit: number): Promise<SnapshotListing[]> {
+    return this.meta.listSnapshots({ query: (sql, params) => this.query(sql, params) }, uptoSnapshotId, limit);
+  }
+
+  expireSnapshots(beforeSnapshotId: number): Promise<number> {
+    return this.meta.expireSnapshots(beforeSnapshotId);
+  }
+
+  async oldestSnapshotLiveAt(atMs: number): Promise<number | null> {
+    const { rows } = await this.query<{ id: number | null }>(
+      `SELECT min(id) AS id FROM (
+         SELECT min(snapshot_id) AS id FROM ${this.s}.snapshots WHERE expired_at IS NULL
+         UNION ALL SELECT min(snapshot_id) FROM ${this.s}.snapshots WHERE expired_at > $1) AS u`,
+      [atMs],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async filesUnreferencedFrom(snapshotId: number): Promise<FileRecord[]> {
+    const { rows } = await this.query<FileRow>(
+      `SELECT * FROM ${this.s}.files WHERE ${this.unreferencedFrom('$1')} ORDER BY file_id`,
+      [snapshotId],
+    );
+    return rows.map(toFileRecord);
+  }
+
+  async forgetFiles(fileIds: number[], unreferencedFrom: number): Promise<number[]> {
+    if (fileIds.length === 0) return [];
+    const { rows } = await this.query<{ file_id: number }>(
+      `DELETE FROM ${this.s}.files WHERE file_id = ANY($1::bigint[]) AND (${this.unreferencedFrom('$2')}) RETURNING file_id`,
+      [fileIds, unreferencedFrom],
+    );
+    return rows.map((r) => r.file_id);
+  }
+
+  /** Files no snapshot >= `p` references (see SqliteCatalog): removed at or before it, or of a table dropped by its watermark. */
+  private unreferencedFrom(p: string): string {
+    return `(removed_snapshot IS NOT NULL AND removed_snapshot <= ${p})
+      OR table_id IN (SELECT table_id FROM ${this.s}.tables WHERE dropped_seq IS NOT NULL
+                      AND dropped_seq <= (SELECT watermark FROM ${this.s}.snapshots WHERE snapshot_id = ${p}))`;
   }
 
   async ping(): Promise<void> {

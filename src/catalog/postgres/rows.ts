@@ -1,4 +1,4 @@
-import type { ColumnDef, FileRecord, TableDef } from '../types.js';
+import type { ColumnDef, CompatibilityMode, FileRecord, TableDef } from '../types.js';
 
 /** Row shapes of the catalog tables (int8 columns arrive as numbers; see common/pg/pg-support.ts). */
 export interface TableRow {
@@ -11,6 +11,7 @@ export interface TableRow {
   schema_version: number;
   created_seq: number | null;
   dropped_seq: number | null;
+  compatibility?: string;
 }
 
 export interface FileRow {
@@ -25,6 +26,8 @@ export interface FileRow {
   max_seq: number;
   added_snapshot: number;
   removed_snapshot: number | null;
+  schema_version?: number;
+  mutations?: boolean;
 }
 
 export function toTableDef(r: TableRow): TableDef {
@@ -38,6 +41,7 @@ export function toTableDef(r: TableRow): TableDef {
     schemaVersion: r.schema_version,
     createdSeq: r.created_seq,
     droppedSeq: r.dropped_seq,
+    compatibility: (r.compatibility ?? 'backward') as CompatibilityMode,
   };
 }
 
@@ -54,5 +58,7 @@ export function toFileRecord(f: FileRow): FileRecord {
     maxSeq: f.max_seq,
     addedSnapshot: f.added_snapshot,
     removedSnapshot: f.removed_snapshot,
+    schemaVersion: f.schema_version ?? 1,
+    mutations: f.mutations === true,
   };
 }

@@ -102,7 +102,7 @@ export function isConnectionError(err: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (CONNECTION_ERRNOS.has(code) || CONNECTION_SQLSTATES.has(code) || code.startsWith('08')) return true;
   const msg = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|connection error|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end/i.test(
+  return /Connection terminated|connection error|timeout exceeded when trying to connect|Query read timeout|Client was closed|Cannot use a pool after calling end/i.test(
     msg,
   );
 }

@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
-import type { ExecResult, RowSource, StaticRows, ChunkRows } from '../../session/results.js';
+import type { ChunkRows, CopyInSink, CopyOutSource, ExecResult, RowSource, StaticRows } from '../../session/results.js';
 import type { PreparedQuery, Session } from '../../session/session.js';
 import { decodeParam } from '../../types/params.js';
 import { BackendWriter, errorFieldsFrom } from '../codec/backend.js';
 import { FrontendParser, parseStartupOptions, type FrontendMessage } from '../codec/frontend.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, PasswordMessage } from './auth.js';
 import { RowEncoder } from './row-encoder.js';
 
 export interface ConnectionHost {
@@ -19,15 +19,24 @@ export interface ConnectionHost {
   cancel(processId: number, secretKey: number): void;
   unregister(conn: PgConnection): void;
   /** TLS upgrade for SSLRequest; null when TLS is not configured (answer 'N'). */
-  upgradeTls: ((socket: Socket) => Promise<Socket>) | null;
+  upgradeTls: ((socket: Socket) => Socket) | null;
 }
+
+type RowsState = {
+  source: RowSource;
+  encoder: RowEncoder;
+  pending: StaticRows | ChunkRows | null;
+  offset: number;
+  end: number;
+  sent: number;
+};
 
 interface Portal {
   prepared: PreparedQuery;
   params: (string | null)[];
   resultFormats: number[];
   /** Present once execution started (for suspension across Execute messages). */
-  running: { source: RowSource; encoder: RowEncoder; pending: StaticRows | ChunkRows | null; offset: number; sent: number } | null;
+  running: (RowsState & { tag: string }) | null;
   done: boolean;
 }
 
@@ -50,10 +59,15 @@ export class PgConnection {
   private skipUntilSync = false;
   /** Inside a Parse…Sync batch: errors skip to Sync instead of ending with ReadyForQuery. */
   private inExtendedBatch = false;
-  private readonly statements = new Map<string, PreparedQuery>();
+  /** The unnamed statement; named ones live in the session (shared with SQL PREPARE/DEALLOCATE). */
+  private unnamed: PreparedQuery | null = null;
   private readonly portals = new Map<string, Portal>();
-  private authStep: ((msg: FrontendMessage) => Promise<void>) | null = null;
+  private authStep: ((msg: PasswordMessage) => Promise<void>) | null = null;
   private startupParams: Record<string, string> = {};
+  /** The connection runs over TLS (after SSLRequest). */
+  private tls = false;
+  /** Wakes a COPY FROM STDIN loop waiting for the next message. */
+  private wakeReader: (() => void) | null = null;
   cancelKey: { processId: number; secretKey: number } | null = null;
   private readonly log: Logger;
 
@@ -78,10 +92,14 @@ export class PgConnection {
       }
       // Do not buffer unbounded input while a long statement runs.
       if (this.parser.bufferedBytes > this.host.maxMessageBytes * 2) socket.pause();
+      this.wake();
       void this.pump();
     });
     socket.on('error', (err) => this.log.debug({ err }, 'client socket error'));
-    socket.on('close', () => void this.cleanup());
+    socket.on('close', () => {
+      this.wake();
+      void this.cleanup();
+    });
   }
 
   private async pump(): Promise<void> {
@@ -173,10 +191,17 @@ export class PgConnection {
   private async handleStartup(msg: FrontendMessage): Promise<void> {
     switch (msg.type) {
       case 'SSLRequest':
+        if (this.tls) throw new DuckMeshError(SqlState.protocolViolation, 'SSL request received on an encrypted connection', { severity: 'FATAL' });
+        // Bytes sent before our answer cannot be part of the TLS handshake: a client (or an
+        // attacker in the middle) injecting plaintext there is refused, as Postgres does.
+        if (this.parser.bufferedBytes > 0) {
+          throw new DuckMeshError(SqlState.protocolViolation, 'received unencrypted data after SSL request', { severity: 'FATAL' });
+        }
         if (this.host.upgradeTls) {
           this.socket.write('S');
           this.socket.removeAllListeners('data');
-          this.socket = await this.host.upgradeTls(this.socket);
+          this.socket = this.host.upgradeTls(this.socket);
+          this.tls = true;
           this.attach(this.socket);
         } else {
           this.socket.write('N');
@@ -203,7 +228,7 @@ export class PgConnection {
         this.phase = 'auth';
         const remote = this.socket.remoteAddress ?? '';
         await this.host.authenticator.start(
-          { user, database, remoteAddress: remote },
+          { user, database, remoteAddress: remote, tls: this.tls },
           this.out,
           (step) => (this.authStep = step),
           async () => this.authenticated(user, database),
@@ -253,7 +278,7 @@ export class PgConnection {
       if (parts.length === 0) this.out.emptyQueryResponse();
       for (const part of parts) {
         const result = await session.execute(part.parsed, part.text);
-        await this.sendResult(result, [], 0, null, true);
+        await this.sendResult(result, [], true);
       }
     } catch (err) {
       this.sendError(err);
@@ -274,17 +299,19 @@ export class PgConnection {
   }
 
   private async parse(name: string, sql: string, paramTypes: number[]): Promise<void> {
-    if (name !== '' && this.statements.has(name)) {
+    if (name !== '' && this.statement(name)) {
       throw new DuckMeshError(SqlState.duplicatePreparedStatement, `prepared statement "${name}" already exists`);
     }
     const prepared = await this.session!.prepare(sql, paramTypes);
-    if (name === '') this.dropStatement('');
-    this.statements.set(name, prepared);
+    if (name === '') {
+      this.dropStatement('');
+      this.unnamed = prepared;
+    } else this.session!.sqlPrepared.add(name, prepared);
     this.out.parseComplete();
   }
 
   private bind(msg: Extract<FrontendMessage, { type: 'Bind' }>): void {
-    const prepared = this.statements.get(msg.statement);
+    const prepared = this.statement(msg.statement);
     if (!prepared) throw new DuckMeshError(SqlState.invalidSqlStatementName, `prepared statement "${msg.statement}" does not exist`);
     if (msg.portal !== '' && this.portals.has(msg.portal)) {
       throw new DuckMeshError(SqlState.invalidCursorName, `portal "${msg.portal}" already exists`);
@@ -308,7 +335,7 @@ export class PgConnection {
 
   private describe(kind: 'S' | 'P', name: string): void {
     if (kind === 'S') {
-      const p = this.statements.get(name);
+      const p = this.statement(name);
       if (!p) throw new DuckMeshError(SqlState.invalidSqlStatementName, `prepared statement "${name}" does not exist`);
       this.out.parameterDescription(p.paramOids);
       if (p.fields) this.out.rowDescription(new RowEncoder(p.fields, []).description);
@@ -316,7 +343,13 @@ export class PgConnection {
       return;
     }
     const portal = this.portals.get(name);
-    if (!portal) throw new DuckMeshError(SqlState.invalidCursorName, `portal "${name}" does not exist`);
+    if (!portal) {
+      // psycopg describes a DECLAREd cursor as a portal: SQL cursors share the portal namespace.
+      const cursorFields = this.session!.cursors.fieldsOf(name);
+      if (!cursorFields) throw new DuckMeshError(SqlState.invalidCursorName, `portal "${name}" does not exist`);
+      this.out.rowDescription(new RowEncoder(cursorFields, []).description);
+      return;
+    }
     const fields = portal.prepared.fields;
     if (fields) this.out.rowDescription(new RowEncoder(fields, portal.resultFormats).description);
     else this.out.noData();
@@ -338,94 +371,161 @@ export class PgConnection {
     if (!portal.running) {
       const result = await this.session!.executePrepared(portal.prepared, portal.params);
       if (result.kind !== 'rows') {
-        await this.sendResult(result, portal.resultFormats, 0, null, false);
+        await this.sendResult(result, portal.resultFormats, false);
         portal.done = true;
         return;
       }
-      portal.running = {
-        source: result.source,
-        encoder: new RowEncoder(result.fields, portal.resultFormats),
-        pending: null,
-        offset: 0,
-        sent: 0,
-      };
+      portal.running = { ...rowsState(result.source, new RowEncoder(result.fields, portal.resultFormats)), tag: result.tag };
     }
+    // The tag counts the rows of this Execute, as Postgres does for a resumed portal.
+    portal.running.sent = 0;
     const suspended = await this.streamRows(portal.running, maxRows);
     if (suspended) {
       this.out.portalSuspended();
       return;
     }
-    this.out.commandComplete(`SELECT ${portal.running.sent}`);
+    this.out.commandComplete(completionTag(portal.running.tag, portal.running.sent));
     portal.running.source.close();
     portal.done = true;
   }
 
   // ------------------------------------------------------------------ results
 
-  private async sendResult(
-    result: ExecResult,
-    resultFormats: number[],
-    maxRows: number,
-    _portal: Portal | null,
-    describe: boolean,
-  ): Promise<void> {
-    if (result.kind === 'empty') {
-      this.out.emptyQueryResponse();
-      return;
+  private async sendResult(result: ExecResult, resultFormats: number[], describe: boolean): Promise<void> {
+    switch (result.kind) {
+      case 'empty':
+        this.out.emptyQueryResponse();
+        return;
+      case 'command':
+        this.out.commandComplete(result.tag);
+        return;
+      case 'copyIn':
+        return this.copyIn(result.sink);
+      case 'copyOut':
+        return this.copyOut(result.source);
     }
-    if (result.kind === 'command') {
-      this.out.commandComplete(result.tag);
-      return;
-    }
-    const state = { source: result.source, encoder: new RowEncoder(result.fields, resultFormats), pending: null, offset: 0, sent: 0 };
+    const state = rowsState(result.source, new RowEncoder(result.fields, result.formats ?? resultFormats));
     try {
       if (describe) this.out.rowDescription(state.encoder.description);
-      await this.streamRows(state, maxRows);
+      await this.streamRows(state, 0);
     } finally {
       result.source.close();
     }
-    this.out.commandComplete(`${result.tag === 'SHOW' ? 'SHOW' : 'SELECT'} ${state.sent}`);
+    this.out.commandComplete(completionTag(result.tag, state.sent));
   }
 
   /** Streams rows until done (false) or until `maxRows` were sent (true = suspended). */
-  private async streamRows(
-    state: { source: RowSource; encoder: RowEncoder; pending: StaticRows | ChunkRows | null; offset: number; sent: number },
-    maxRows: number,
-  ): Promise<boolean> {
+  private async streamRows(state: RowsState, maxRows: number): Promise<boolean> {
     let budget = maxRows > 0 ? maxRows : Infinity;
     for (;;) {
-      if (!state.pending) {
-        state.pending = await state.source.next();
-        state.offset = 0;
-        if (!state.pending) return false;
-      }
-      const total = state.pending.kind === 'chunk' ? state.pending.chunk.rowCount : state.pending.rows.length;
-      const to = Math.min(total, state.offset + (budget === Infinity ? total : budget));
+      if (!state.pending && !(await this.nextBatch(state))) return false;
+      const pending = state.pending!;
+      const to = Math.min(state.end, state.offset + (budget === Infinity ? state.end : budget));
       const n =
-        state.pending.kind === 'chunk'
-          ? state.encoder.writeChunk(this.out, state.pending.chunk, state.offset, to)
-          : state.encoder.writeStatic(this.out, state.pending.rows, state.offset, to);
+        pending.kind === 'chunk'
+          ? state.encoder.writeChunk(this.out, pending.chunk, state.offset, to)
+          : state.encoder.writeStatic(this.out, pending.rows, state.offset, to);
       state.offset = to;
       state.sent += n;
       budget -= n;
-      if (state.offset >= total) state.pending = null;
+      if (state.offset >= state.end) state.pending = null;
       if (this.out.length >= FLUSH_BYTES) await this.flushOut();
-      if (budget <= 0) return state.pending !== null || (await this.peekMore(state));
+      // Like Postgres, a spent row budget suspends the portal without looking ahead: the
+      // next Execute then completes with zero rows.
+      if (budget <= 0) return true;
     }
   }
 
-  /** After an exact row budget, find out whether more rows exist (to pick PortalSuspended vs done). */
-  private async peekMore(state: { source: RowSource; pending: StaticRows | ChunkRows | null; offset: number }): Promise<boolean> {
-    if (state.pending) return true;
-    state.pending = await state.source.next();
-    state.offset = 0;
-    return state.pending !== null;
+  private async nextBatch(state: RowsState): Promise<boolean> {
+    const batch = await state.source.next();
+    state.pending = batch;
+    if (!batch) return false;
+    state.offset = batch.kind === 'chunk' ? (batch.from ?? 0) : 0;
+    state.end = batch.kind === 'chunk' ? (batch.to ?? batch.chunk.rowCount) : batch.rows.length;
+    if (state.offset >= state.end) state.pending = null;
+    return true;
+  }
+
+  // ------------------------------------------------------------------ COPY
+
+  /**
+   * COPY FROM STDIN: reads CopyData/CopyDone/CopyFail straight from the parser (the message pump
+   * is busy awaiting this statement). A bad row ends the COPY with an error at once; the client's
+   * remaining CopyData is then ignored by the main loop, as Postgres does.
+   */
+  private async copyIn(sink: CopyInSink): Promise<void> {
+    this.out.copyInResponse(sink.format, new Array<number>(sink.columnCount).fill(sink.format));
+    await this.flushOut();
+    try {
+      for (;;) {
+        const msg = await this.nextMessage();
+        if (!msg) throw new DuckMeshError(SqlState.connectionFailure, 'connection lost during COPY FROM STDIN');
+        switch (msg.type) {
+          case 'CopyData':
+            sink.write(msg.data);
+            break;
+          case 'CopyDone':
+            this.out.commandComplete(await sink.finish());
+            return;
+          case 'CopyFail':
+            throw new DuckMeshError(SqlState.queryCanceled, `COPY from stdin failed: ${msg.message}`);
+          case 'Flush':
+          case 'Sync':
+            // Allowed and ignored during COPY IN (libpq may send them).
+            break;
+          case 'Terminate':
+            this.close();
+            throw new DuckMeshError(SqlState.connectionFailure, 'connection closed during COPY FROM STDIN');
+          default:
+            throw new DuckMeshError(SqlState.protocolViolation, `unexpected message type ${msg.type} during COPY from stdin`);
+        }
+      }
+    } catch (err) {
+      sink.abort();
+      throw err;
+    }
+  }
+
+  /** Waits for the next complete frontend message; null once the connection is gone. */
+  private async nextMessage(): Promise<FrontendMessage | null> {
+    for (;;) {
+      if (this.phase === 'closed') return null;
+      const msg = this.parser.next();
+      if (msg) return msg;
+      if (this.socket.isPaused()) this.socket.resume();
+      await new Promise<void>((resolve) => (this.wakeReader = resolve));
+    }
+  }
+
+  private wake(): void {
+    const w = this.wakeReader;
+    this.wakeReader = null;
+    w?.();
+  }
+
+  private async copyOut(source: CopyOutSource): Promise<void> {
+    try {
+      this.out.copyOutResponse(source.format, new Array<number>(source.columnCount).fill(source.format));
+      for (;;) {
+        const rows = await source.next();
+        if (!rows) break;
+        for (const r of rows) this.out.copyData(r);
+        if (this.out.length >= FLUSH_BYTES) await this.flushOut();
+      }
+      this.out.copyDone();
+      this.out.commandComplete(`COPY ${source.rows}`);
+    } finally {
+      source.close();
+    }
   }
 
   private sendError(err: unknown): void {
     if (!(err instanceof DuckMeshError)) this.log.error({ err }, 'internal error while serving a statement');
     const fields = errorFieldsFrom(err);
     if (fields.severity === 'FATAL') throw err;
+    // CONTEXT (e.g. the COPY line of a bad value) travels in the `where` field.
+    const where = (err as { where?: unknown } | null)?.where;
+    if (typeof where === 'string') fields.where = where;
     this.out.errorResponse(fields);
   }
 
@@ -461,11 +561,20 @@ export class PgConnection {
     this.close();
   }
 
+  private statement(name: string): PreparedQuery | undefined {
+    return name === '' ? (this.unnamed ?? undefined) : this.session!.sqlPrepared.lookup(name);
+  }
+
   private dropStatement(name: string): void {
-    const p = this.statements.get(name);
+    if (name !== '') {
+      this.session!.sqlPrepared.remove(name);
+      return;
+    }
+    const p = this.unnamed;
     if (!p) return;
     p.duck?.prepared.destroySync();
-    this.statements.delete(name);
+    p.duck = null;
+    this.unnamed = null;
   }
 
   private dropPortal(name: string): void {
@@ -494,7 +603,17 @@ export class PgConnection {
     this.phase = 'closed';
     this.host.unregister(this);
     for (const name of [...this.portals.keys()]) this.dropPortal(name);
-    for (const name of [...this.statements.keys()]) this.dropStatement(name);
+    // Named statements go with the session (Session.close).
+    this.dropStatement('');
     await this.session?.close();
   }
+}
+
+function rowsState(source: RowSource, encoder: RowEncoder): RowsState {
+  return { source, encoder, pending: null, offset: 0, end: 0, sent: 0 };
+}
+
+/** SHOW's tag carries no row count in Postgres; SELECT/FETCH/EXECUTE-of-SELECT do. */
+function completionTag(tag: string, rows: number): string {
+  return tag === 'SHOW' ? 'SHOW' : `${tag} ${rows}`;
 }

@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Session } from '../../session/session.js';
 import type { Authenticator } from './auth.js';
@@ -10,6 +12,8 @@ export interface PgServerOptions {
   port: number;
   maxConnections: number;
   maxMessageBytes: number;
+  /** PEM certificate (chain) and key file paths; enables SSLRequest → TLS. */
+  tls?: { cert: string; key: string } | null;
 }
 
 /**
@@ -33,7 +37,7 @@ export class PgServer {
       maxMessageBytes: opts.maxMessageBytes,
       authenticator,
       openSession,
-      upgradeTls: null,
+      upgradeTls: opts.tls ? tlsUpgrader(opts.tls, log) : null,
       registerCancelKey: (conn) => {
         let processId: number;
         do processId = randomInt(1, 2 ** 31 - 1);
@@ -92,4 +96,25 @@ function tooManyConnections(): Buffer {
   b.writeInt32BE(4 + fields.length, 1);
   fields.copy(b, 5);
   return b;
+}
+
+/**
+ * Server-side TLS over the accepted socket after SSLRequest. The certificate and key are read
+ * once at start (a bad path fails the start, not the first client). A client that sends garbage
+ * instead of a handshake gets its socket destroyed by the TLS layer; nobody else is affected.
+ */
+function tlsUpgrader(files: { cert: string; key: string }, log: Logger): (socket: net.Socket) => net.Socket {
+  const secureContext = tls.createSecureContext({
+    cert: readFileSync(files.cert),
+    key: readFileSync(files.key),
+    minVersion: 'TLSv1.2',
+  });
+  return (socket) => {
+    const secured = new tls.TLSSocket(socket, { isServer: true, secureContext });
+    secured.on('error', (err) => {
+      log.debug({ err }, 'TLS handshake or stream error');
+      secured.destroy();
+    });
+    return secured;
+  };
 }

@@ -1,0 +1,108 @@
+/**
+ * SQL for "the rows of a table" over its Parquet files — merge-on-read.
+ *
+ * Every stored row is a version: `_dm_seq`/`_dm_ord` (bus sequence of its write, position in it),
+ * `_dm_del` (a delete marker), and for tables without a primary key `_dm_rseq`/`_dm_rord` (the
+ * identity of the row an update or delete applies to; NULL on an inserted row, whose identity
+ * is its own seq/ord). The table is, per key (the primary key, or that identity), the version with
+ * the highest (seq, ord) unless it is a delete marker. One window pass, no correlated subqueries;
+ * tables without a primary key whose files hold no updates or deletes skip it entirely.
+ *
+ * Files written under older schema versions are projected onto the current one by column id:
+ * renamed columns keep their data, dropped ones disappear, added ones read as the value fixed at
+ * ADD COLUMN, and widened types are cast.
+ */
+import { quoteIdent, quoteLiteral } from '../common/sql-text.js';
+import { columnId } from '../catalog/metadata.js';
+import { isWidening } from '../catalog/type-widening.js';
+import type { ColumnDef, TableDef, TableVersion } from '../catalog/types.js';
+
+export const HIDDEN_COLUMNS = ['_dm_seq', '_dm_ord', '_dm_del', '_dm_rseq', '_dm_rord'] as const;
+/** Effective row identity exposed by `tableStateSql` (tables without a primary key). */
+export const RID_SEQ = '__dm_rseq';
+export const RID_ORD = '__dm_rord';
+
+export interface FileRef {
+  /** Absolute path. */
+  path: string;
+  schemaVersion: number;
+  mutations: boolean;
+}
+
+/** Rows that are not in files yet (the commit worker's staging table), in the table's current columns. */
+export interface ExtraRows {
+  relation: string;
+  mutations: boolean;
+}
+
+/** The user-visible rows of `t` (current columns only). */
+export function tableScanSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[]): string {
+  return stateSql(t, versions, files, null, false);
+}
+
+/** The rows of `t` plus its effective row identity columns (for evaluating writes at a bus position). */
+export function tableStateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: ExtraRows | null): string {
+  return stateSql(t, versions, files, extra, true);
+}
+
+function stateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: ExtraRows | null, withRid: boolean): string {
+  const cols = t.columns.map((c) => quoteIdent(c.name));
+  const rid = withRid ? [`coalesce(_dm_rseq, _dm_seq) AS ${RID_SEQ}`, `coalesce(_dm_rord, _dm_ord) AS ${RID_ORD}`] : [];
+  const parts = sourceParts(t, versions, files, extra);
+  if (parts.length === 0) {
+    const typed = t.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`);
+    if (withRid) typed.push(`CAST(NULL AS BIGINT) AS ${RID_SEQ}`, `CAST(NULL AS INTEGER) AS ${RID_ORD}`);
+    return `SELECT ${typed.join(', ')} WHERE false`;
+  }
+  const union = parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' UNION ALL ');
+  const mutations = files.some((f) => f.mutations) || (extra?.mutations ?? false);
+  if (t.primaryKey.length === 0 && !mutations) {
+    return `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows`;
+  }
+  const key = t.primaryKey.length > 0 ? t.primaryKey.map(quoteIdent) : ['coalesce(_dm_rseq, _dm_seq)', 'coalesce(_dm_rord, _dm_ord)'];
+  return (
+    `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows ` +
+    `QUALIFY row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY _dm_seq DESC, _dm_ord DESC) = 1 ` +
+    `AND NOT coalesce(_dm_del, false)`
+  );
+}
+
+/** One SELECT per schema version present among the files (plus the extra rows), all in `t`'s columns. */
+function sourceParts(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: ExtraRows | null): string[] {
+  const byVersion = new Map<number, string[]>();
+  for (const f of files) {
+    let list = byVersion.get(f.schemaVersion);
+    if (!list) byVersion.set(f.schemaVersion, (list = []));
+    list.push(f.path);
+  }
+  const hidden = HIDDEN_COLUMNS.join(', ');
+  const out: string[] = [];
+  for (const [version, paths] of [...byVersion].sort((a, b) => a[0] - b[0])) {
+    const source = versions.find((v) => v.version === version)?.columns ?? t.columns;
+    const list = paths.map(quoteLiteral).join(', ');
+    out.push(`SELECT ${projection(t.columns, source).join(', ')}, ${hidden} FROM read_parquet([${list}], union_by_name = true)`);
+  }
+  if (extra) out.push(`SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')}, ${hidden} FROM ${extra.relation}`);
+  return out;
+}
+
+/** Each current column from a file that follows `source` columns: by id, cast when the type widened. */
+export function projection(current: readonly ColumnDef[], source: readonly ColumnDef[]): string[] {
+  const byId = new Map(source.map((c, i) => [columnId(c, i), c]));
+  return current.map((c, i) => {
+    const from = byId.get(columnId(c, i));
+    const target = quoteIdent(c.name);
+    if (!from) {
+      const v = c.missingValue ?? null;
+      return `CAST(${v === null ? 'NULL' : quoteLiteral(v)} AS ${c.type}) AS ${target}`;
+    }
+    const ref = quoteIdent(from.name);
+    if (sameType(from.type, c.type)) return from.name === c.name ? ref : `${ref} AS ${target}`;
+    // A narrowing change (only allowed with compatibility NONE) reads values that do not fit as NULL.
+    return `${isWidening(from.type, c.type) ? 'CAST' : 'TRY_CAST'}(${ref} AS ${c.type}) AS ${target}`;
+  });
+}
+
+function sameType(a: string, b: string): boolean {
+  return a.replace(/\s+/g, ' ').trim().toUpperCase() === b.replace(/\s+/g, ' ').trim().toUpperCase();
+}
