@@ -27,7 +27,6 @@ public class Conformance {
       CASES.put("ddl", x -> {
         try (Statement s = x.createStatement()) {
           s.execute("CREATE TABLE jt (id BIGINT PRIMARY KEY, name TEXT NOT NULL, price NUMERIC(10,2), qty INTEGER, ok BOOLEAN, ts TIMESTAMP, d DATE, score DOUBLE PRECISION, u UUID)");
-          s.execute("COMMENT ON TABLE jt IS 'jdbc table'");
         }
         return "ok";
       });
@@ -188,6 +187,13 @@ public class Conformance {
           return sb.toString();
         }
       });
+      CASES.put("comment", x -> {
+        try (Statement s = x.createStatement()) {
+          s.execute("COMMENT ON TABLE jt IS 'jdbc table'");
+        }
+        return "ok";
+      });
+      CASES.put("get_tables_remarks", CASES.get("get_tables"));
       for (Map.Entry<String, Case> e : CASES.entrySet()) {
         try {
           out(e.getKey(), e.getValue().run(c));

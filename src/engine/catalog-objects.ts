@@ -3,7 +3,7 @@
  * stores them (event bodies, see Catalog.recordObjects) and as one snapshot sees them.
  */
 import { columnId } from '../catalog/metadata.js';
-import type { Catalog, CatalogObject, ObjectEvent, TableDef } from '../catalog/types.js';
+import type { Catalog, CatalogObject, ObjectEvent, SnapshotContents, TableDef } from '../catalog/types.js';
 
 export interface ViewBody {
   schema: string;
@@ -182,4 +182,14 @@ export function dropViewEvents(views: readonly ViewBody[], objects: ResolvedObje
     }
   }
   return out;
+}
+
+/**
+ * Table and column comments of a snapshot in the shape the Postgres catalog shim takes
+ * (compat ShimContext.comments → pg_description, obj_description, col_description).
+ */
+export function catalogComments(contents: Pick<SnapshotContents, 'objects' | 'tables'>): { tableId: number; column?: string; text: string }[] {
+  return resolveObjects(contents.objects ?? [], contents.tables)
+    .comments.filter((c) => c.tableId !== null)
+    .map((c) => (c.column === null ? { tableId: c.tableId!, text: c.text } : { tableId: c.tableId!, column: c.column, text: c.text }));
 }

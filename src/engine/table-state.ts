@@ -8,7 +8,8 @@
  * the highest (seq, ord) unless it is a delete marker. One window pass, no correlated subqueries;
  * tables without a primary key whose files hold no updates or deletes skip it entirely.
  *
- * Files written under older schema versions are projected onto the current one by column id:
+ * Files of one schema version share their columns, so each version is one read_parquet; files
+ * written under older schema versions are projected onto the current one by column id:
  * renamed columns keep their data, dropped ones disappear, added ones read as the value fixed at
  * ADD COLUMN, and widened types are cast.
  */
@@ -27,25 +28,51 @@ export interface FileRef {
   path: string;
   schemaVersion: number;
   mutations: boolean;
+  rowCount?: number;
 }
 
-/** Rows that are not in files yet (the commit worker's staging table), in the table's current columns. */
+/**
+ * Rows that are not in files (the commit worker's staging table, or its materialized copy of the
+ * published state), in the table's current columns plus the hidden columns.
+ */
 export interface ExtraRows {
   relation: string;
   mutations: boolean;
 }
 
 /** The user-visible rows of `t` (current columns only). */
-export function tableScanSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[]): string {
-  return stateSql(t, versions, files, null, false);
+export function tableScanSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[] = []): string {
+  return stateSql(t, versions, files, [], false);
 }
 
 /** The rows of `t` plus its effective row identity columns (for evaluating writes at a bus position). */
-export function tableStateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: ExtraRows | null): string {
+export function tableStateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: readonly ExtraRows[]): string {
   return stateSql(t, versions, files, extra, true);
 }
 
-function stateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: ExtraRows | null, withRid: boolean): string {
+/**
+ * The newest version of every live row of `t` with all hidden columns (delete markers dropped):
+ * what the commit worker materializes once per batch instead of scanning the files per write.
+ */
+export function liveVersionsSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[]): string {
+  const parts = sourceParts(t, versions, files, []);
+  const cols = [...t.columns.map((c) => quoteIdent(c.name)), ...HIDDEN_COLUMNS].join(', ');
+  if (parts.length === 0) {
+    const typed = t.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`);
+    const hidden = ['BIGINT', 'INTEGER', 'BOOLEAN', 'BIGINT', 'INTEGER'].map((type, i) => `CAST(NULL AS ${type}) AS ${HIDDEN_COLUMNS[i]}`);
+    return `SELECT ${[...typed, ...hidden].join(', ')} WHERE false`;
+  }
+  const union = parts.map((p) => `(${p})`).join(' UNION ALL ');
+  if (t.primaryKey.length === 0 && !files.some((f) => f.mutations)) return `SELECT ${cols} FROM (${union}) AS __dm_rows`;
+  return `SELECT ${cols} FROM (${union}) AS __dm_rows QUALIFY ${newestVersion(t)} AND NOT coalesce(_dm_del, false)`;
+}
+
+function newestVersion(t: TableDef): string {
+  const key = t.primaryKey.length > 0 ? t.primaryKey.map(quoteIdent) : ['coalesce(_dm_rseq, _dm_seq)', 'coalesce(_dm_rord, _dm_ord)'];
+  return `row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY _dm_seq DESC, _dm_ord DESC) = 1`;
+}
+
+function stateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: readonly ExtraRows[], withRid: boolean): string {
   const cols = t.columns.map((c) => quoteIdent(c.name));
   const rid = withRid ? [`coalesce(_dm_rseq, _dm_seq) AS ${RID_SEQ}`, `coalesce(_dm_rord, _dm_ord) AS ${RID_ORD}`] : [];
   const parts = sourceParts(t, versions, files, extra);
@@ -55,20 +82,15 @@ function stateSql(t: TableDef, versions: readonly TableVersion[], files: readonl
     return `SELECT ${typed.join(', ')} WHERE false`;
   }
   const union = parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' UNION ALL ');
-  const mutations = files.some((f) => f.mutations) || (extra?.mutations ?? false);
+  const mutations = files.some((f) => f.mutations) || extra.some((e) => e.mutations);
   if (t.primaryKey.length === 0 && !mutations) {
     return `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows`;
   }
-  const key = t.primaryKey.length > 0 ? t.primaryKey.map(quoteIdent) : ['coalesce(_dm_rseq, _dm_seq)', 'coalesce(_dm_rord, _dm_ord)'];
-  return (
-    `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows ` +
-    `QUALIFY row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY _dm_seq DESC, _dm_ord DESC) = 1 ` +
-    `AND NOT coalesce(_dm_del, false)`
-  );
+  return `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows QUALIFY ${newestVersion(t)} AND NOT coalesce(_dm_del, false)`;
 }
 
 /** One SELECT per schema version present among the files (plus the extra rows), all in `t`'s columns. */
-function sourceParts(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: ExtraRows | null): string[] {
+function sourceParts(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: readonly ExtraRows[]): string[] {
   const byVersion = new Map<number, string[]>();
   for (const f of files) {
     let list = byVersion.get(f.schemaVersion);
@@ -80,9 +102,9 @@ function sourceParts(t: TableDef, versions: readonly TableVersion[], files: read
   for (const [version, paths] of [...byVersion].sort((a, b) => a[0] - b[0])) {
     const source = versions.find((v) => v.version === version)?.columns ?? t.columns;
     const list = paths.map(quoteLiteral).join(', ');
-    out.push(`SELECT ${projection(t.columns, source).join(', ')}, ${hidden} FROM read_parquet([${list}], union_by_name = true)`);
+    out.push(`SELECT ${projection(t.columns, source).join(', ')}, ${hidden} FROM read_parquet([${list}])`);
   }
-  if (extra) out.push(`SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')}, ${hidden} FROM ${extra.relation}`);
+  for (const e of extra) out.push(`SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')}, ${hidden} FROM ${e.relation}`);
   return out;
 }
 

@@ -24,6 +24,12 @@ export interface CompileOptions {
   /** Name of the old row in the expressions (the table's name or its alias). */
   alias: string;
   params: readonly (string | null)[];
+  /**
+   * Types DuckDB inferred for the parameters (from binding the expressions with `$n` kept, see
+   * bindCheckSql); null = keep the `$n` references (that first pass). Unknown types: numbers
+   * become numeric literals, anything else a string literal — as Postgres types an unknown literal.
+   */
+  paramTypes: readonly (string | null)[] | null;
   /** Frozen value of now() and friends. */
   now: Date;
   /** ON CONFLICT: `excluded.<col>` names the proposed row. */
@@ -104,8 +110,8 @@ function rewrite(node: AstNode, o: CompileOptions): AstNode {
     case 'ParamRef': {
       const i = body.number ?? 0;
       if (i < 1 || i > o.params.length) throw new DuckMeshError(SqlState.undefinedParameter, `there is no parameter $${i}`);
-      const v = o.params[i - 1];
-      return v === null || v === undefined ? { A_Const: { isnull: true } } : { A_Const: { sval: { sval: v } } };
+      if (!o.paramTypes) return node;
+      return paramLiteral(o.params[i - 1] ?? null, o.paramTypes[i - 1] ?? null);
     }
     case 'FuncCall': {
       const names = stringList(body.funcname);
@@ -123,6 +129,32 @@ function rewrite(node: AstNode, o: CompileOptions): AstNode {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(node)) out[k] = rewrite(node[k], o);
   return out;
+}
+
+const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+function paramLiteral(value: string | null, type: string | null): AstNode {
+  if (value === null) return { A_Const: { isnull: true } };
+  const text = { A_Const: { sval: { sval: value } } };
+  if (type) {
+    const typeName = typeNameOf(type);
+    if (typeName) return { TypeCast: { arg: text, typeName } };
+  }
+  if (NUMBER.test(value.trim())) {
+    const v = value.trim();
+    return /^-?\d+$/.test(v) && Math.abs(Number(v)) < 2 ** 31 ? { A_Const: { ival: { ival: Number(v) } } } : { A_Const: { fval: { fval: v } } };
+  }
+  return text;
+}
+
+/** A DuckDB type name as a parse-tree TypeName (via the Postgres grammar); null if it does not parse. */
+function typeNameOf(type: string): AstNode | null {
+  try {
+    const parsed = parseSql(`SELECT CAST(NULL AS ${type})`);
+    return parsed[0]?.ast.SelectStmt.targetList[0].ResTarget.val.TypeCast.typeName ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function sqlValueFunction(op: string, now: Date): AstNode | null {

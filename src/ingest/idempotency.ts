@@ -24,9 +24,11 @@ export const IDEMPOTENCY_KEY_REQUIRED = 'DM009';
 /** Tenant setting (Catalog.setTenantSetting) that makes keys mandatory for row writes. */
 export const REQUIRE_KEY_SETTING = 'require_idempotency_key';
 
+/**
+ * Keys are pruned by retention (`retention.idempotencyKeyHours`, default 24 h; see
+ * ops/retention.ts), never by a bus's dedup window.
+ */
 export interface IdempotencyOptions {
-  /** Keys are kept at least this long (default 24 h), then pruned. */
-  retentionMs: number;
   /** A reservation without a receipt this old is considered abandoned (its writer crashed). */
   staleAfterMs: number;
   /** How long a duplicate waits for the in-flight original's receipt. */
@@ -34,7 +36,6 @@ export interface IdempotencyOptions {
 }
 
 export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = {
-  retentionMs: 24 * 3600_000,
   staleAfterMs: 120_000,
   waitTimeoutMs: 30_000,
 };
@@ -47,12 +48,10 @@ export interface KeyStamp {
 
 const MAX_KEY_LENGTH = 255;
 const POLICY_TTL_MS = 2000;
-const PRUNE_EVERY_MS = 60_000;
 
 export class IdempotencyKeys {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly policies = new Map<string, { required: boolean; at: number }>();
-  private lastPrune = 0;
 
   constructor(
     private readonly catalog: Catalog,
@@ -81,7 +80,6 @@ export class IdempotencyKeys {
    */
   async run(tenant: string, key: string, fingerprint: string, append: (stamp: KeyStamp) => Promise<Receipt>): Promise<{ receipt: Receipt; replayed: boolean }> {
     checkKey(key);
-    this.maybePrune();
     const deadline = Date.now() + this.opts.waitTimeoutMs;
     for (;;) {
       const owner = randomUUID();
@@ -148,13 +146,6 @@ export class IdempotencyKeys {
     const local = this.inflight.get(`${tenant}\u0000${key}`);
     const poll = new Promise((r) => setTimeout(r, 25));
     await (local ? Promise.race([local, poll.then(() => new Promise((r) => setTimeout(r, 200)))]) : poll);
-  }
-
-  private maybePrune(): void {
-    const now = Date.now();
-    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = now;
-    void this.catalog.pruneIdempotencyKeys(now - this.opts.retentionMs).catch(() => undefined);
   }
 }
 

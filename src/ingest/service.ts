@@ -23,7 +23,7 @@ import type { RowValidator } from './validate-rows.js';
 export interface PendingWrite {
   tenant: string;
   records: BusRecord[];
-  /** Rows written (INSERT, upsert) or, for UPDATE/DELETE, the rows matched when it was validated. */
+  /** Rows written (INSERT, upsert, delete by key); 0 for UPDATE/DELETE … WHERE (decided when applied). */
   rows: number;
 }
 
@@ -106,14 +106,15 @@ export class IngestService {
     return this.chunked(tenant, rows, (chunk): UpsertPayload => ({ op: 'upsert', ...base(table), columns, rows: chunk, ...conflict }));
   }
 
-  buildUpdate(tenant: string, table: TableDef, u: { set: SetExpr[]; where: string | null; alias: string }, matched: number): PendingWrite {
+  /** UPDATE: `rows` of its receipt is 0 — the rows it affects are decided at its bus position. */
+  buildUpdate(tenant: string, table: TableDef, u: { set: SetExpr[]; where: string | null; alias: string }): PendingWrite {
     const p: UpdatePayload = { op: 'update', ...base(table), ...u };
-    return this.single(tenant, p, matched);
+    return this.single(tenant, p, 0);
   }
 
-  buildDelete(tenant: string, table: TableDef, d: { where: string | null; alias: string }, matched: number): PendingWrite {
+  buildDelete(tenant: string, table: TableDef, d: { where: string | null; alias: string }): PendingWrite {
     const p: DeletePayload = { op: 'delete', ...base(table), ...d };
-    return this.single(tenant, p, matched);
+    return this.single(tenant, p, 0);
   }
 
   /** Deletes of explicit primary-key values (canonical text, key column order). */

@@ -8,6 +8,8 @@ import { SnapshotFollower } from '../catalog/snapshot-follower.js';
 import type { Catalog } from '../catalog/types.js';
 import { LeaderLease, followLeadership } from '../workers/lease.js';
 import { openBus, openCatalog, redactUrl, usesEmbeddedStorage } from './backends.js';
+import { GcWorker } from '../workers/gc-worker.js';
+import { retentionPolicy } from '../ops/retention.js';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { Config } from '../config/schema.js';
 import { EngineRegistry } from '../engine/registry.js';
@@ -37,6 +39,7 @@ export class DuckMeshNode {
   engines!: EngineRegistry;
   private worker: CommitWorker | null = null;
   private lease: LeaderLease | null = null;
+  private gc: GcWorker | null = null;
   private follower: SnapshotFollower | null = null;
   private unfollow: (() => Promise<void>) | null = null;
   private writer: ParquetWriter | null = null;
@@ -131,7 +134,19 @@ export class DuckMeshNode {
       roles: { ingest: this.config.roles.includes('ingest'), query: this.config.roles.includes('query') },
     };
 
-    if (this.config.roles.includes('worker')) await this.startWorker();
+    if (this.config.roles.includes('worker')) {
+      await this.startWorker();
+      // Retention and GC: expired snapshots, unreferenced files after the safety window, old bus entries.
+      this.gc = new GcWorker({
+        catalog: this.catalog,
+        bus: this.bus,
+        layout: this.layout,
+        log: this.log.child({ role: 'gc' }),
+        holder: this.config.nodeId,
+        policy: retentionPolicy(this.config.retention, { longestQueryMs: this.config.http.queryTimeoutMs }),
+      });
+      this.gc.start();
+    }
     this.log.info({ dataDir: this.layout.root, snapshot: latest.snapshotId, watermark: latest.watermark }, 'node started');
   }
 
@@ -251,6 +266,7 @@ export class DuckMeshNode {
   }
 
   async stop(): Promise<void> {
+    await this.gc?.stop();
     if (this.unfollow) await this.unfollow();
     else await this.worker?.stop();
     await this.lease?.stop();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
+import { DuckMeshError } from '../common/errors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openBus, openCatalog, usesEmbeddedStorage } from '../node/backends.js';
@@ -15,7 +16,7 @@ import { checkWindow, formatDuration, parseDuration, retentionPolicy } from './r
 
 /**
  * Operator commands: `duckmesh check`, `backup`, `restore`, `gc`. Exit status: 0 success / healthy,
- * 1 problems found (check) , 2 the command could not run (bad arguments, not a data directory, …).
+ * 1 problems found (check), 2 the command could not run (bad arguments, not a data directory, …).
  */
 export function registerOpsCommands(program: Command): void {
   program
@@ -186,13 +187,12 @@ async function runCommand(fn: () => Promise<number>): Promise<void> {
   try {
     code = await fn();
   } catch (err) {
-    if (err instanceof OpsError || err instanceof ConfigError) {
-      process.stderr.write(`duckmesh: ${err.message}\n`);
-      code = 2;
-    } else {
-      process.stderr.write(`duckmesh: ${(err as Error).stack ?? String(err)}\n`);
-      code = 2;
-    }
+    // Operator-facing failures (OpsError, ConfigError, DuckMeshError such as "data directory is in
+    // use") print their message; DUCKMESH_DEBUG=1 adds the stack.
+    const e = err as Error;
+    const expected = err instanceof OpsError || err instanceof ConfigError || err instanceof DuckMeshError;
+    process.stderr.write(`duckmesh: ${process.env['DUCKMESH_DEBUG'] === '1' || !expected ? (e.stack ?? String(err)) : e.message}\n`);
+    code = 2;
   }
   process.exitCode = code;
 }

@@ -146,7 +146,8 @@ export class Session {
   }
 
   private checkRole(stmt: Statement): void {
-    const write = stmt.kind === 'insert' || stmt.kind === 'createTable' || stmt.kind === 'dropTable';
+    // Statements that change data or schema.
+    const write = ['insert', 'update', 'delete', 'createTable', 'dropTable', 'alterTable', 'createView', 'dropView', 'comment', 'createIndex'].includes(stmt.kind);
     if (write && !this.ctx.roles.ingest) {
       throw new DuckMeshError(SqlState.readOnlySqlTransaction, 'this DuckMesh node does not accept writes (role "ingest" is not enabled)');
     }
@@ -177,6 +178,20 @@ export class Session {
         return this.writes.createTable(stmt);
       case 'dropTable':
         return this.writes.dropTable(stmt);
+      case 'update':
+        return this.writes.update(stmt, params);
+      case 'delete':
+        return this.writes.delete(stmt, params);
+      case 'alterTable':
+        return this.writes.ddl.alterTable(stmt);
+      case 'createView':
+        return this.writes.ddl.createView(stmt);
+      case 'dropView':
+        return this.writes.ddl.dropView(stmt);
+      case 'comment':
+        return this.writes.ddl.comment(stmt);
+      case 'createIndex':
+        return this.writes.ddl.createIndex(stmt);
       case 'set':
         return this.set(stmt.name, stmt.value, stmt.local);
       case 'reset':

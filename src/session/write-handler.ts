@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import { quoteIdent } from '../common/sql-text.js';
 import type { ColumnDef, TableDef } from '../catalog/types.js';
@@ -8,14 +9,29 @@ import { RowValidator, type CellValue } from '../ingest/validate-rows.js';
 import { fingerprintOf } from '../ingest/write-service.js';
 import { dependentViews, dropViewEvents, liveObjects } from '../engine/catalog-objects.js';
 import { assertSafeQuery } from '../sql/guard.js';
+import { parseSql } from '../sql/parser.js';
+import { walkAst } from '../sql/walk.js';
+import { mapDuckDbError } from '../engine/errors.js';
 import type { Cell, CreateTableStatement, DeleteStatement, DropTableStatement, InsertStatement, UpdateStatement } from '../sql/statements.js';
 import { columnTypeFromSql, resolveColumnType } from '../types/column-types.js';
 import { textEncoderFor } from '../types/text-encode.js';
-import { validatorFor } from '../types/validate.js';
+import { checkSchema, DdlHandler, defaultOf } from './ddl-handler.js';
 import type { ExecResult } from './results.js';
 import type { Session } from './session.js';
 
-const RESERVED_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'duckmesh', 'main', 'system', 'temp']);
+/**
+ * A short-lived DuckDB connection of the tenant's engine for binding write expressions. Not pooled:
+ * a connection must never outlive its engine (they are closed together at shutdown).
+ */
+async function withEngineConnection<T>(session: Session, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const engine = await session.tenantEngine();
+  const conn = await engine.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
 
 /** A pending write with what idempotency needs: the key it was made under and a request fingerprint. */
 type KeyedWrite = PendingWrite & { idempotencyKey?: string; fingerprint?: string };
@@ -29,7 +45,12 @@ type KeyedWrite = PendingWrite & { idempotencyKey?: string; fingerprint?: string
  * evaluated against the table as of just before their position by the commit worker.
  */
 export class WriteHandler {
-  constructor(private readonly session: Session) {}
+  /** ALTER TABLE, views, comments, indexes (reached as session.writes.ddl). */
+  readonly ddl: DdlHandler;
+
+  constructor(private readonly session: Session) {
+    this.ddl = new DdlHandler(session);
+  }
 
   private get ingest() {
     return this.session.ctx.ingest;
@@ -104,20 +125,21 @@ export class WriteHandler {
       // SET every other column = excluded.<same>: the proposed row simply becomes the newest version.
       return this.ingest.buildInsert(this.tenant, validator, rows);
     }
-    const compiled = compileExpressions(table, oc.set, oc.whereSql, { alias, params, now: new Date(), excluded: true, what: 'ON CONFLICT DO UPDATE' });
-    await this.bindCheck(table, compiled, alias, true);
+    const compiled = await this.compile(table, oc.set, oc.whereSql, { alias, params, excluded: true, what: 'ON CONFLICT DO UPDATE' });
     return this.ingest.buildUpsert(this.tenant, table, rows, { action: 'update', ...compiled, alias });
   }
 
+  /**
+   * UPDATE and DELETE are acknowledged once durable, before they are applied: which rows they
+   * affect is decided at their bus position, so the command tag cannot know the count (it says 0).
+   */
   async update(stmt: UpdateStatement, params: (string | null)[]): Promise<ExecResult> {
     const key = this.consumeIdempotencyKey();
     return this.submit(key, stmt, params, async () => {
       const table = await this.resolveTable(stmt.schema, stmt.table);
       const alias = stmt.alias ?? stmt.table;
-      const compiled = compileExpressions(table, stmt.set, stmt.whereSql, { alias, params, now: new Date(), excluded: false, what: 'UPDATE' });
-      await this.bindCheck(table, compiled, alias, false);
-      const matched = await this.matchedRows(table, alias, compiled.where);
-      return { write: this.ingest.buildUpdate(this.tenant, table, { ...compiled, alias }, matched), tag: `UPDATE ${matched}` };
+      const compiled = await this.compile(table, stmt.set, stmt.whereSql, { alias, params, excluded: false, what: 'UPDATE' });
+      return { write: this.ingest.buildUpdate(this.tenant, table, { ...compiled, alias }), tag: 'UPDATE 0' };
     });
   }
 
@@ -126,10 +148,8 @@ export class WriteHandler {
     return this.submit(key, stmt, params, async () => {
       const table = await this.resolveTable(stmt.schema, stmt.table);
       const alias = stmt.alias ?? stmt.table;
-      const compiled = compileExpressions(table, [], stmt.whereSql, { alias, params, now: new Date(), excluded: false, what: 'DELETE' });
-      await this.bindCheck(table, compiled, alias, false);
-      const matched = await this.matchedRows(table, alias, compiled.where);
-      return { write: this.ingest.buildDelete(this.tenant, table, { where: compiled.where, alias }, matched), tag: `DELETE ${matched}` };
+      const compiled = await this.compile(table, [], stmt.whereSql, { alias, params, excluded: false, what: 'DELETE' });
+      return { write: this.ingest.buildDelete(this.tenant, table, { where: compiled.where, alias }), tag: 'DELETE 0' };
     });
   }
 
@@ -180,25 +200,39 @@ export class WriteHandler {
     await this.session.afterWrite(receipt);
   }
 
-  /** Makes DuckDB bind the expressions against the live schema: errors now, not after the acknowledgement. */
-  private async bindCheck(table: TableDef, compiled: CompiledExpressions, alias: string, excluded: boolean): Promise<void> {
-    if (compiled.set.length === 0 && compiled.where === null) return;
-    await this.session.evaluate(bindCheckSql(table, compiled, { alias, excluded }));
-  }
-
   /**
-   * The rows the predicate matches in the session's read snapshot, for the command tag. The
-   * authoritative effect is decided at the write's bus position; this is what the session saw.
+   * Guards and binds the expressions of UPDATE / DELETE / ON CONFLICT against the live schema (so
+   * errors come now, not after the acknowledgement), in two passes: with `$n` kept, DuckDB infers
+   * the parameters' types; then they are inlined as typed literals and bound once more.
    */
-  private async matchedRows(table: TableDef, alias: string, where: string | null): Promise<number> {
-    try {
-      const sql = `SELECT count(*) FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} AS ${quoteIdent(alias)}${where ? ` WHERE (${where})` : ''}`;
-      const { rows } = await this.session.evaluate(sql);
-      return Number(rows[0]?.[0] ?? 0);
-    } catch {
-      // The table may not be in the read snapshot yet (created by another session just now).
-      return 0;
-    }
+  private async compile(
+    table: TableDef,
+    set: UpdateStatement['set'],
+    where: string | null,
+    o: { alias: string; params: (string | null)[]; excluded: boolean; what: string },
+  ): Promise<CompiledExpressions> {
+    const now = new Date();
+    const first = compileExpressions(table, set, where, { ...o, now, paramTypes: null });
+    if (first.set.length === 0 && first.where === null) return first;
+    return withEngineConnection(this.session, async (conn) => {
+      const prepare = async (sql: string) => conn.prepare(sql).catch((e: unknown) => { throw mapDuckDbError(e); });
+      const typed = await prepare(bindCheckSql(table, first, o));
+      const used = typed.parameterCount;
+      const types: (string | null)[] = [];
+      // Indexed by the parameter's number ($n), which need not be contiguous here.
+      for (let i = 1; i <= o.params.length; i++) {
+        try {
+          types.push(String(typed.parameterType(i)));
+        } catch {
+          types.push(null); // DuckDB could not infer it (e.g. `v + $1`).
+        }
+      }
+      typed.destroySync();
+      if (used === 0) return first;
+      const compiled = compileExpressions(table, set, where, { ...o, now, paramTypes: types });
+      (await prepare(bindCheckSql(table, compiled, o))).destroySync();
+      return compiled;
+    });
   }
 
   private async rowsOf(stmt: InsertStatement, validator: RowValidator, params: (string | null)[]): Promise<(string | null)[][]> {
@@ -252,18 +286,33 @@ export class WriteHandler {
 
   async inferInsertParamOids(stmt: InsertStatement, declared: number[]): Promise<number[]> {
     const out = [...declared];
-    if (stmt.source.kind !== 'values') return out;
     const table = await this.resolveTable(stmt.schema, stmt.table);
-    const cols = stmt.columns ?? table.columns.map((c) => c.name);
-    for (const row of stmt.source.rows) {
-      row.forEach((cell, j) => {
-        if (cell.kind !== 'param') return;
-        const col = table.columns.find((c) => c.name === cols[j]);
-        if (!col) return;
-        while (out.length < cell.index) out.push(0);
-        if (!out[cell.index - 1]) out[cell.index - 1] = columnTypeFromSql(col.type).pgOid;
-      });
+    if (stmt.source.kind === 'values') {
+      const cols = stmt.columns ?? table.columns.map((c) => c.name);
+      for (const row of stmt.source.rows) {
+        row.forEach((cell, j) => {
+          if (cell.kind !== 'param') return;
+          const col = table.columns.find((c) => c.name === cols[j]);
+          if (!col) return;
+          while (out.length < cell.index) out.push(0);
+          if (!out[cell.index - 1]) out[cell.index - 1] = columnTypeFromSql(col.type).pgOid;
+        });
+      }
     }
+    if (stmt.onConflict) setParamOids(out, table, stmt.onConflict.set, stmt.onConflict.whereSql);
+    return out.map((o) => o || 25);
+  }
+
+  /**
+   * Parameter types of UPDATE / DELETE for the extended protocol (Describe): a SET constant takes
+   * its column's type, `$n` inside expressions is text (its value is typed when the write is
+   * bound, see compile()).
+   */
+  async inferWriteParamOids(stmt: UpdateStatement | DeleteStatement | InsertStatement, declared: number[]): Promise<number[]> {
+    if (stmt.kind === 'insert') return this.inferInsertParamOids(stmt, declared);
+    const out = [...declared];
+    const table = await this.resolveTable(stmt.schema, stmt.table);
+    setParamOids(out, table, stmt.kind === 'update' ? stmt.set : [], stmt.whereSql);
     return out.map((o) => o || 25);
   }
 
@@ -320,22 +369,6 @@ export class WriteHandler {
   }
 }
 
-/** User schemas only: DuckMesh's own and the catalog schemas are not for user objects. */
-export function checkSchema(schema: string): void {
-  if (RESERVED_SCHEMAS.has(schema) || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new DuckMeshError(SqlState.insufficientPrivilege, `cannot create objects in schema "${schema}"`);
-  }
-}
-
-/** A column DEFAULT: constants only (defaults are applied on ingest, without an evaluator). */
-export function defaultOf(cell: Cell | null, column: string, ct: ReturnType<typeof resolveColumnType>): string | null {
-  if (!cell) return null;
-  if (cell.kind !== 'const') {
-    throw new DuckMeshError(SqlState.featureNotSupported, `DEFAULT of column "${column}" must be a constant`);
-  }
-  return cell.value === null ? null : validatorFor(ct)(cell.value);
-}
-
 /** ON CONFLICT DO UPDATE SET <every non-key column> = excluded.<same column>, no WHERE. */
 function replacesWholeRow(table: TableDef, set: { column: string; value: Cell }[], where: string | null): boolean {
   if (where !== null) return false;
@@ -352,4 +385,28 @@ function replacesWholeRow(table: TableDef, set: { column: string; value: Cell }[
 /** Parse-tree locations differ with whitespace; the fingerprint of "the same statement" should not. */
 function withoutLocations(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (k, x) => (k === 'location' || k === 'stmt_location' || k === 'stmt_len' ? undefined : x)));
+}
+
+/** Grows `out` to cover every `$n` of SET items and a predicate; SET constants get their column's OID. */
+function setParamOids(out: number[], table: TableDef, set: UpdateStatement['set'], where: string | null): void {
+  const mark = (index: number, oid: number) => {
+    while (out.length < index) out.push(0);
+    if (!out[index - 1]) out[index - 1] = oid;
+  };
+  const exprs: string[] = where ? [where] : [];
+  for (const item of set) {
+    if (item.value.kind === 'param') {
+      const col = table.columns.find((c) => c.name === item.column);
+      mark(item.value.index, col ? columnTypeFromSql(col.type).pgOid : 0);
+    } else if (item.value.kind === 'expr') exprs.push(item.value.sql);
+  }
+  for (const sql of exprs) {
+    try {
+      walkAst(parseSql(`SELECT ${sql}`)[0]!.ast, (type, body) => {
+        if (type === 'ParamRef') mark(body.number ?? 0, 0);
+      });
+    } catch {
+      // Unparseable here means unparseable at execution too; that reports the error.
+    }
+  }
 }

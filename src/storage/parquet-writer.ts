@@ -18,14 +18,6 @@ export const DEL_COLUMN = '_dm_del';
 export const RSEQ_COLUMN = '_dm_rseq';
 export const RORD_COLUMN = '_dm_rord';
 
-export interface RowBatch {
-  tenant: string;
-  tableId: number;
-  columns: ColumnDef[];
-  /** Rows in bus order; values are canonical text (or null) in `columns` order. */
-  rows: { seq: number; ord: number; values: (string | null)[] }[];
-}
-
 /** One stored row version. */
 export interface StagedRow {
   seq: number;
@@ -89,18 +81,6 @@ export class ParquetWriter {
       `CREATE TEMP TABLE ${name} (${colsSql}, ${SEQ_COLUMN} BIGINT, ${ORD_COLUMN} INTEGER, ${DEL_COLUMN} BOOLEAN, ${RSEQ_COLUMN} BIGINT, ${RORD_COLUMN} INTEGER)`,
     );
     return new Stage(this, conn, name, tenant, tableId, columns, schemaVersion);
-  }
-
-  /** Writes one batch of inserted rows as a file (kept for callers that only append). */
-  async write(batch: RowBatch): Promise<NewFile> {
-    const stage = await this.openStage(batch.tenant, batch.tableId, batch.columns, 1);
-    try {
-      await stage.append(batch.rows);
-      const file = await stage.flush();
-      return file!;
-    } finally {
-      await stage.drop();
-    }
   }
 
   /** COPYs `relation` to a new data file of the table; fsync + rename; returns the record. */

@@ -5,11 +5,11 @@ import type { BusEntry } from '../bus/types.js';
 import { columnId, firstVersionOf, versionBefore } from '../catalog/metadata.js';
 import type { Catalog, NewFile, SnapshotContents, TableDef, TableVersion } from '../catalog/types.js';
 import { mapDuckDbError } from '../engine/errors.js';
-import { tableStateSql, type FileRef } from '../engine/table-state.js';
+import { liveVersionsSql, tableStateSql, type FileRef } from '../engine/table-state.js';
 import { deletePlan, MATCH, updatePlan, upsertPlan, type ApplyPlan } from '../engine/write-apply.js';
 import { decodeDdlPayload, decodeRowsPayload, type RowsPayload } from '../ingest/payload.js';
 import type { DataLayout } from '../storage/layout.js';
-import type { ParquetWriter, Stage, StagedRow } from '../storage/parquet-writer.js';
+import type { ParquetWriter, Stage } from '../storage/parquet-writer.js';
 
 interface TableState {
   /** The catalog row (existence: createdSeq / droppedSeq). */
@@ -20,7 +20,15 @@ interface TableState {
   /** Files written earlier in this batch (a schema change flushed the stage). */
   batchFiles: FileRef[];
   stage: Stage | null;
+  /**
+   * The live rows of published + batch files, materialized once per batch (and schema version)
+   * so that writes evaluated against the table's state do not each rescan its files.
+   */
+  live: { relation: string; version: number; mutations: boolean } | null;
 }
+
+/** Above this many stored rows the state is read from the files per write instead of materialized. */
+const MATERIALIZE_MAX_ROWS = 2_000_000;
 
 /** A write accepted on the bus that cannot be applied at its position (Postgres would have raised it). */
 class ApplyError extends DuckMeshError {}
@@ -105,6 +113,7 @@ export class BatchApplier {
     for (const t of this.tables.values()) {
       if (!t?.stage) continue;
       await this.flush(t);
+      await this.dropBase(t, t.stage);
       await t.stage.drop();
       t.stage = null;
     }
@@ -113,7 +122,11 @@ export class BatchApplier {
 
   /** Drops stages and deletes files written by this batch (it will not be published). */
   async abort(keepFiles: boolean): Promise<void> {
-    for (const t of this.tables.values()) await t?.stage?.drop().catch(() => undefined);
+    for (const t of this.tables.values()) {
+      if (!t?.stage) continue;
+      await this.dropBase(t, t.stage).catch(() => undefined);
+      await t.stage.drop().catch(() => undefined);
+    }
     if (!keepFiles) for (const f of this.written) rmSync(this.layout.absolute(f.path), { force: true });
   }
 
@@ -130,7 +143,10 @@ export class BatchApplier {
       case 'dropTable': {
         await this.catalog.markTableDropped(p.tableId, e.seq);
         const t = this.tables.get(p.tableId);
-        await t?.stage?.drop();
+        if (t?.stage) {
+          await this.dropBase(t, t.stage);
+          await t.stage.drop();
+        }
         this.tables.delete(p.tableId);
         this.tableWatermarks.set(p.tableId, e.seq);
         return;
@@ -198,8 +214,21 @@ export class BatchApplier {
   }
 
   private async runPlan(tenant: string, state: TableState, stage: Stage, def: TableDef, build: (stateSql: string) => ApplyPlan): Promise<void> {
-    const published = await this.publishedFiles(tenant, state);
-    const plan = build(tableStateSql(def, state.versions, [...published, ...state.batchFiles], { relation: stage.relation, mutations: stage.mutations }));
+    const files = [...(await this.publishedFiles(tenant, state)), ...state.batchFiles];
+    const staged = { relation: stage.relation, mutations: stage.mutations };
+    let stateSql: string;
+    if (files.reduce((n, f) => n + (f.rowCount ?? 0), 0) > MATERIALIZE_MAX_ROWS) {
+      stateSql = tableStateSql(def, state.versions, files, [staged]);
+    } else {
+      if (!state.live || state.live.version !== def.schemaVersion) {
+        await this.dropBase(state, stage);
+        const relation = `live_${stage.relation}`;
+        await stage.run(`CREATE TEMP TABLE ${relation} AS ${liveVersionsSql(def, state.versions, files)}`);
+        state.live = { relation, version: def.schemaVersion, mutations: files.some((f) => f.mutations) };
+      }
+      stateSql = tableStateSql(def, state.versions, [], [{ relation: state.live.relation, mutations: state.live.mutations }, staged]);
+    }
+    const plan = build(stateSql);
     try {
       await stage.run(plan.statements[0]!);
       for (const col of plan.notNullChecks) {
@@ -219,6 +248,7 @@ export class BatchApplier {
   private async stageFor(state: TableState, def: TableDef): Promise<Stage> {
     if (state.stage && state.stage.schemaVersion !== def.schemaVersion) {
       await this.flush(state);
+      await this.dropBase(state, state.stage);
       await state.stage.drop();
       state.stage = null;
     }
@@ -226,17 +256,23 @@ export class BatchApplier {
     return state.stage;
   }
 
+  private async dropBase(state: TableState, stage: Stage): Promise<void> {
+    if (!state.live) return;
+    await stage.run(`DROP TABLE IF EXISTS temp.${state.live.relation}`);
+    state.live = null;
+  }
+
   private async flush(state: TableState): Promise<void> {
     const file = await state.stage!.flush();
     if (!file) return;
     this.written.push(file);
-    state.batchFiles.push({ path: this.layout.absolute(file.path), schemaVersion: file.schemaVersion ?? 1, mutations: file.mutations ?? false });
+    state.batchFiles.push({ path: this.layout.absolute(file.path), schemaVersion: file.schemaVersion ?? 1, mutations: file.mutations ?? false, rowCount: file.rowCount });
   }
 
   private async table(tableId: number): Promise<TableState | null> {
     if (!this.tables.has(tableId)) {
       const base = await this.catalog.getTable(tableId);
-      const state = base ? { base, versions: await this.catalog.tableVersions(tableId), published: null, batchFiles: [], stage: null } : null;
+      const state = base ? { base, versions: await this.catalog.tableVersions(tableId), published: null, batchFiles: [], stage: null, live: null } : null;
       this.tables.set(tableId, state);
     }
     return this.tables.get(tableId)!;
@@ -254,6 +290,7 @@ export class BatchApplier {
       path: this.layout.absolute(f.path),
       schemaVersion: f.schemaVersion ?? 1,
       mutations: f.mutations ?? false,
+      rowCount: f.rowCount,
     }));
     return state.published;
   }
@@ -297,4 +334,3 @@ function asApplyFailure(err: unknown): { sqlstate: string; message: string } | n
   return { sqlstate: mapped.sqlstate, message: mapped.message };
 }
 
-export type { StagedRow };

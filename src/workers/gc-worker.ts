@@ -40,9 +40,14 @@ export interface GcWorkerDeps {
   /** The oldest snapshot a reader in this process has pinned, if any: it is never expired. */
   pinnedFrom?: () => number | null;
   onRun?: (report: GcReport) => void;
+  /**
+   * Called with `keepFrom` after snapshots below it were expired, so that caches of this process
+   * (e.g. snapshot catalogs a TenantEngine keeps bound) can drop them: a bound snapshot must not
+   * outlive its expiry, or it would be queried after GC deleted its files.
+   */
+  onExpired?: (keepFrom: number) => void;
   /** Delay before the first run (default: one minute, so a restart loop does not hammer storage). */
   firstRunDelayMs?: number;
-  now?: () => number;
 }
 
 /**
@@ -102,8 +107,10 @@ export class GcWorker {
     }
     const started = performance.now();
     try {
-      const now = (this.deps.now ?? Date.now)();
+      // The same clock the catalog stamps expiry with (embedded: this process; Postgres: the GC node).
+      const now = Date.now();
       const expired = await expireSnapshots(catalog, policy, now, this.deps.pinnedFrom?.() ?? null);
+      if (expired.keepFrom !== null) this.deps.onExpired?.(expired.keepFrom);
       const files = await deleteUnreferencedFiles(catalog, layout, policy, now);
       const orphans = await sweepOrphans(catalog, layout, policy, now);
       const pruned = await pruneBus(bus, catalog, policy, now);

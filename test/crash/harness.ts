@@ -15,8 +15,9 @@ import { dropPgSchemas, freshPgSchema } from '../helpers/services.js';
  * readers; kill -9 a random process at a random moment; restart it}, recording every acknowledged
  * receipt and every read, then checking:
  *
- * 1. every acknowledged write is present exactly once (checked per round's table after a later
- *    crash/restart, and again for every table at the end);
+ * 1. every acknowledged write is present exactly once (each round's table is checked after that
+ *    round's crash and restart, again KEEP_TABLES crashes later — then it is dropped — and the
+ *    tables still there at the end once more);
  * 2. a write that failed (outcome unknown to the client) is present at most once, all or nothing;
  * 3. no row appears that no writer wrote;
  * 4. no read with token T missed an acknowledged write with sequence ≤ T — including writes of
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   seed: number;
   /** Base Postgres URL (postgres backend). */
   pgUrl?: string;
+  /** JSON config file the processes load (DUCKMESH_CONFIG), e.g. short retention windows. */
+  configFile?: string;
   log: (line: string) => void;
   /** Print one line per round. */
   verbose: boolean;
@@ -63,6 +66,7 @@ export interface HarnessReport {
   /** Postgres: kills of the process that held the commit-worker lease. */
   leaderKills: number;
   startupKills: number;
+  tablesDropped: number;
   writesAttempted: number;
   writesAcked: number;
   writesFailed: number;
@@ -80,7 +84,13 @@ export interface HarnessReport {
   ms: number;
 }
 
-/** Reads the harness settings from the environment (DUCKMESH_CRASH_*), with CI-sized defaults. */
+/**
+ * Reads the harness settings from the environment, with CI-sized defaults:
+ * DUCKMESH_CRASH_ROUNDS (20), _WRITERS (6), _READERS (3), _ROUND_MS_MIN / _MAX (1200 / 2800),
+ * _STARTUP_KILL_RATE (0.15), _KILL_ALL_RATE (0.15, Postgres), _LEASE_TTL_MS (1500), _SEED (random;
+ * printed, to replay a schedule), _CONFIG (a JSON config file for the processes), _VERBOSE=1 (a line
+ * per round).
+ */
 export function harnessOptionsFromEnv(backend: HarnessOptions['backend'], pgUrl?: string): HarnessOptions {
   const env = process.env;
   const num = (name: string, dflt: number): number => {
@@ -102,6 +112,7 @@ export function harnessOptionsFromEnv(backend: HarnessOptions['backend'], pgUrl?
     leaseTtlMs: Math.floor(num('DUCKMESH_CRASH_LEASE_TTL_MS', 1500)),
     seed: Math.floor(num('DUCKMESH_CRASH_SEED', Math.floor(Math.random() * 2 ** 31))),
     ...(pgUrl !== undefined ? { pgUrl } : {}),
+    ...(env['DUCKMESH_CRASH_CONFIG'] ? { configFile: env['DUCKMESH_CRASH_CONFIG'] } : {}),
     log: (line) => console.log(line),
     verbose: env['DUCKMESH_CRASH_VERBOSE'] === '1',
   };
@@ -118,6 +129,9 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Tables kept besides the current one; older ones are verified once more and dropped. */
+const KEEP_TABLES = 5;
 
 const ACKED = 1;
 const FAILED = 2;
@@ -162,7 +176,10 @@ class Harness {
   private readonly rand: () => number;
   private readonly nodes: NodeProcess[] = [];
   private readonly up = new Set<NodeProcess>();
+  /** Every table's ledger, dropped ones included (pending reads may refer to them). */
   private readonly tables = new Map<string, TableLedger>();
+  /** Tables not dropped: readers pick from these. */
+  private readonly live: TableLedger[] = [];
   private current: TableLedger | null = null;
   private stopped = false;
   private readonly inflightSince: (number | null)[] = [];
@@ -187,6 +204,7 @@ class Harness {
       kills: 0,
       leaderKills: 0,
       startupKills: 0,
+      tablesDropped: 0,
       writesAttempted: 0,
       writesAcked: 0,
       writesFailed: 0,
@@ -250,7 +268,9 @@ class Harness {
   }
 
   private async setUp(): Promise<void> {
-    const env = { DUCKMESH_LEASE_TTL_MS: String(this.o.leaseTtlMs) };
+    const env: NodeJS.ProcessEnv = { DUCKMESH_LEASE_TTL_MS: String(this.o.leaseTtlMs) };
+    // A config file for the processes, e.g. aggressive retention/GC to crash it mid-deletion.
+    if (this.o.configFile) env['DUCKMESH_CONFIG'] = this.o.configFile;
     if (this.o.backend === 'embedded') {
       this.nodes.push(await NodeProcess.create({ id: 'crash-e1', dataDir: this.dataDir, env }));
     } else {
@@ -288,6 +308,7 @@ class Harness {
     }
     const t: TableLedger = { name, writers: new Map(), maxAck: null };
     this.tables.set(name, t);
+    this.live.push(t);
     this.current = t;
   }
 
@@ -323,6 +344,14 @@ class Harness {
       const deadline = Date.now() + 60_000;
       while (this.inflightTable.includes(prev.name) && Date.now() < deadline) await sleep(10);
       await this.verifyTable(prev, `round ${round}`);
+      // Keep a few tables: each is checked again after KEEP_TABLES more crashes, then dropped (DDL
+      // under crashes too), so that per-snapshot work does not grow with the length of the run.
+      if (this.live.length > KEEP_TABLES + 1) {
+        const old = this.live.shift()!;
+        await this.verifyTable(old, `round ${round} (${KEEP_TABLES} crashes later)`);
+        await this.withAnyNode((c) => c.query(`DROP TABLE IF EXISTS ${old.name}`));
+        this.r.tablesDropped++;
+      }
     }
     if (this.o.verbose) {
       this.o.log(
@@ -491,7 +520,8 @@ class Harness {
           } catch (err) {
             this.r.readErrors++;
             const code = this.countError(err);
-            if (code !== 'transport' && code !== '57P01') {
+            const dropped = code === '42P01' && !this.live.some((t) => t.name === table);
+            if (code !== 'transport' && code !== '57P01' && !dropped) {
               this.violation(`reader ${i} on ${node.id}: read of ${table} with token ${token} failed with ${code}: ${(err as Error).message}`);
             }
             throw err;
@@ -527,7 +557,7 @@ class Harness {
 
   /** A read: mostly the current table, sometimes an older one; writer w; w's last token or the newest token. */
   private planRead(): { table: string; writer: number; token: string; seq: number; lo: number } | null {
-    const tables = [...this.tables.values()];
+    const tables = this.live;
     const t = this.rand() < 0.8 || tables.length === 1 ? this.current! : tables[Math.floor(this.rand() * (tables.length - 1))]!;
     const ws = [...t.writers.entries()].filter(([, l]) => l.acks.length > 0);
     if (ws.length === 0) return null;
@@ -631,6 +661,19 @@ class Harness {
     }
   }
 
+  /** The oldest snapshot still in the catalog (retention may have expired older ones). */
+  private async oldestSnapshot(catalog: Catalog, newest: number): Promise<number> {
+    let lo = 1;
+    let hi = newest;
+    // Expired snapshots form a prefix: binary search for its end.
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await catalog.getSnapshot(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   private async withAnyNode<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
     let lastErr: unknown = null;
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -654,7 +697,7 @@ class Harness {
 
   private async finalCheck(): Promise<void> {
     // Everything acknowledged, in every table, after all the crashes.
-    for (const t of this.tables.values()) await this.verifyTable(t, 'final');
+    for (const t of this.live) await this.verifyTable(t, 'final');
     await Promise.all(this.nodes.map((n) => n.stop()));
     this.up.clear();
     const layout = new DataLayout(this.dataDir);
@@ -666,10 +709,12 @@ class Harness {
       this.r.files = h.files;
       const referenced = new Set((await catalog.allFiles()).map((f) => layout.absolute(f.path)));
       this.r.orphans = listFiles(path.join(this.dataDir, 'tenants')).filter((f) => /\.parquet(\.tmp)?$/.test(f) && !referenced.has(f)).length;
+      const oldest = await this.oldestSnapshot(catalog, h.snapshots);
       for (const [id, need] of this.snapshotNeeds) {
         const s = await catalog.getSnapshot(id);
-        if (!s) this.violation(`a read ran on snapshot ${id}, which the catalog does not have`);
-        else if (s.watermark < need) this.violation(`a read with token seq ${need} ran on snapshot ${id} whose watermark is ${s.watermark}`);
+        if (!s) {
+          if (id >= oldest) this.violation(`a read ran on snapshot ${id}, which the catalog does not have`);
+        } else if (s.watermark < need) this.violation(`a read with token seq ${need} ran on snapshot ${id} whose watermark is ${s.watermark}`);
       }
     } finally {
       if (catalog !== this.checkCatalog) await catalog.close();
@@ -691,7 +736,7 @@ export function formatReport(r: HarnessReport): string {
     `[crash:${r.backend}] seed ${r.seed}: ${r.rounds} rounds, ${r.kills} kill -9 ` +
     `(${r.backend === 'postgres' ? `${r.leaderKills} of the lease holder, ` : ''}+${r.startupKills} during start-up) in ${(r.ms / 1000).toFixed(1)} s; ` +
     `writes ${r.writesAttempted} (acked ${r.writesAcked} = ${r.rowsAcked} rows, failed ${r.writesFailed}); ` +
-    `reads ${r.reads} (checked ${r.readsChecked}, failed ${r.readErrors}); client errors: ${errs || 'none'}; ` +
+    `reads ${r.reads} (checked ${r.readsChecked}, failed ${r.readErrors}); client errors: ${errs || 'none'}; ${r.tablesDropped} tables dropped; ` +
     `${r.snapshots} snapshots, ${r.files} files (+${r.orphans} unreferenced); violations: ${r.violations.length}`
   );
 }

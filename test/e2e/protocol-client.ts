@@ -16,6 +16,7 @@ export class RawClient {
   private waiter: (() => void) | null = null;
   closed = false;
   readonly params = new Map<string, string>();
+  private backendKey: { processId: number; secretKey: number } | null = null;
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => {
@@ -24,6 +25,7 @@ export class RawClient {
         const len = this.buf.readInt32BE(1);
         if (this.buf.length < 1 + len) break;
         const frame = { type: String.fromCharCode(this.buf[0]!), body: Buffer.from(this.buf.subarray(5, 1 + len)) };
+        if (frame.type === 'K') this.backendKey = { processId: frame.body.readInt32BE(0), secretKey: frame.body.readInt32BE(4) };
         if (frame.type === 'S') {
           const [k, v] = frame.body.toString('utf8').split('\0');
           this.params.set(k!, v!);
@@ -56,6 +58,12 @@ export class RawClient {
     const w = this.waiter;
     this.waiter = null;
     w?.();
+  }
+
+  /** BackendKeyData of this connection, for CancelRequest. */
+  backendKeyData(): { processId: number; secretKey: number } {
+    if (!this.backendKey) throw new Error('no BackendKeyData received');
+    return this.backendKey;
   }
 
   send(...bufs: Buffer[]): void {

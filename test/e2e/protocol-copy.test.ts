@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.js';
 import { errorOf, RawClient, serialize, tagOf, type RawFrame } from './protocol-client.js';
@@ -128,6 +129,25 @@ describe('COPY FROM STDIN', () => {
     await new Promise((r) => setTimeout(r, 100));
     d.socket.destroy();
     await new Promise((r) => setTimeout(r, 300));
+    expect(await count('stock')).toBe(0);
+  });
+
+  it('a CancelRequest mid-COPY ends it with 57014 and writes nothing', async () => {
+    const d = await RawClient.connect(srv.port);
+    const key = d.backendKeyData();
+    d.send(serialize.query('COPY stock FROM STDIN'));
+    await d.until('G');
+    d.send(serialize.copyData(Buffer.from('a\t1\nb\t2\n')));
+    await new Promise((r) => setTimeout(r, 100));
+    const canceller = net.connect(srv.port, '127.0.0.1');
+    await new Promise((r) => canceller.once('connect', r));
+    canceller.end(serialize.cancel(key.processId, key.secretKey));
+    const frames = await d.until('Z');
+    expect(errorOf(frames)).toMatchObject({ C: '57014' });
+    // Data the client still sends afterwards is ignored; the connection goes on.
+    d.send(serialize.copyData(Buffer.from('c\t3\n')), serialize.copyDone());
+    expect(await d.rows('SELECT 1')).toEqual([['1']]);
+    d.end();
     expect(await count('stock')).toBe(0);
   });
 

@@ -138,6 +138,8 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** Stops (if running) and deletes the cluster. */
   destroy(): Promise<void>;
+  /** Whether the server was last started (and not stopped since). */
+  readonly running: boolean;
 }
 
 function postgresBinDir(): string | null {
@@ -196,6 +198,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     destroy: async () => {
       if (running) await cluster.stop('immediate').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+    },
+    get running() {
+      return running;
     },
   };
   await cluster.start();

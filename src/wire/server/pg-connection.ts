@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import type { ChunkRows, CopyInSink, CopyOutSource, ExecResult, RowSource, StaticRows } from '../../session/results.js';
 import type { PreparedQuery, Session } from '../../session/session.js';
-import { decodeParam } from '../../types/params.js';
+import { bindValue } from './bind-params.js';
 import { BackendWriter, errorFieldsFrom } from '../codec/backend.js';
 import { FrontendParser, parseStartupOptions, type FrontendMessage } from '../codec/frontend.js';
 import type { Authenticator, PasswordMessage } from './auth.js';
@@ -68,6 +68,8 @@ export class PgConnection {
   private tls = false;
   /** Wakes a COPY FROM STDIN loop waiting for the next message. */
   private wakeReader: (() => void) | null = null;
+  /** A CancelRequest arrived while COPY FROM STDIN was reading. */
+  private copyCanceled = false;
   cancelKey: { processId: number; secretKey: number } | null = null;
   private readonly log: Logger;
 
@@ -326,7 +328,7 @@ export class PgConnection {
     const params = msg.params.map((buf, i) => {
       if (buf === null) return null;
       const format = (msg.paramFormats.length === 1 ? msg.paramFormats[0] : msg.paramFormats[i] ?? 0) as 0 | 1;
-      return decodeParam(prepared.paramOids[i] ?? 0, format, buf);
+      return bindValue(prepared.stmt, prepared.paramOids[i] ?? 0, format, buf);
     });
     this.dropPortal(msg.portal);
     this.portals.set(msg.portal, { prepared, params, resultFormats: msg.resultFormats, running: null, done: false });
@@ -456,6 +458,7 @@ export class PgConnection {
   private async copyIn(sink: CopyInSink): Promise<void> {
     this.out.copyInResponse(sink.format, new Array<number>(sink.columnCount).fill(sink.format));
     await this.flushOut();
+    this.copyCanceled = false;
     try {
       for (;;) {
         const msg = await this.nextMessage();
@@ -490,6 +493,7 @@ export class PgConnection {
   private async nextMessage(): Promise<FrontendMessage | null> {
     for (;;) {
       if (this.phase === 'closed') return null;
+      if (this.copyCanceled) throw new DuckMeshError(SqlState.queryCanceled, 'canceling statement due to user request');
       const msg = this.parser.next();
       if (msg) return msg;
       if (this.socket.isPaused()) this.socket.resume();
@@ -584,9 +588,11 @@ export class PgConnection {
     this.portals.delete(name);
   }
 
-  /** CancelRequest for this connection. */
+  /** CancelRequest for this connection (also ends a COPY FROM STDIN in progress: nothing is written). */
   cancelRunning(): void {
     this.session?.interrupt('user');
+    this.copyCanceled = true;
+    this.wake();
   }
 
   close(): void {
