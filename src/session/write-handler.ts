@@ -1,6 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckMeshError, SqlState } from '../common/errors.js';
-import { quoteIdent } from '../common/sql-text.js';
 import type { ColumnDef, TableDef } from '../catalog/types.js';
 import { bindCheckSql, compileExpressions, type CompiledExpressions } from '../ingest/expressions.js';
 import type { IdempotencyRequest, PendingWrite } from '../ingest/service.js';
