@@ -75,36 +75,38 @@ function newestVersion(t: TableDef): string {
 function stateSql(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: readonly ExtraRows[], withRid: boolean): string {
   const cols = t.columns.map((c) => quoteIdent(c.name));
   const rid = withRid ? [`coalesce(_dm_rseq, _dm_seq) AS ${RID_SEQ}`, `coalesce(_dm_rord, _dm_ord) AS ${RID_ORD}`] : [];
-  const parts = sourceParts(t, versions, files, extra);
+  const mutations = files.some((f) => f.mutations) || extra.some((e) => e.mutations);
+  const plain = t.primaryKey.length === 0 && !mutations;
+  // A plain scan of an append-only table reads no hidden column at all.
+  const parts = sourceParts(t, versions, files, extra, withRid || !plain);
   if (parts.length === 0) {
     const typed = t.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`);
     if (withRid) typed.push(`CAST(NULL AS BIGINT) AS ${RID_SEQ}`, `CAST(NULL AS INTEGER) AS ${RID_ORD}`);
     return `SELECT ${typed.join(', ')} WHERE false`;
   }
   const union = parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' UNION ALL ');
-  const mutations = files.some((f) => f.mutations) || extra.some((e) => e.mutations);
-  if (t.primaryKey.length === 0 && !mutations) {
+  if (plain) {
     return `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows`;
   }
   return `SELECT ${[...cols, ...rid].join(', ')} FROM (${union}) AS __dm_rows QUALIFY ${newestVersion(t)} AND NOT coalesce(_dm_del, false)`;
 }
 
 /** One SELECT per schema version present among the files (plus the extra rows), all in `t`'s columns. */
-function sourceParts(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: readonly ExtraRows[]): string[] {
+function sourceParts(t: TableDef, versions: readonly TableVersion[], files: readonly FileRef[], extra: readonly ExtraRows[], withHidden = true): string[] {
   const byVersion = new Map<number, string[]>();
   for (const f of files) {
     let list = byVersion.get(f.schemaVersion);
     if (!list) byVersion.set(f.schemaVersion, (list = []));
     list.push(f.path);
   }
-  const hidden = HIDDEN_COLUMNS.join(', ');
+  const hidden = withHidden ? `, ${HIDDEN_COLUMNS.join(', ')}` : '';
   const out: string[] = [];
   for (const [version, paths] of [...byVersion].sort((a, b) => a[0] - b[0])) {
     const source = versions.find((v) => v.version === version)?.columns ?? t.columns;
     const list = paths.map(quoteLiteral).join(', ');
-    out.push(`SELECT ${projection(t.columns, source).join(', ')}, ${hidden} FROM read_parquet([${list}])`);
+    out.push(`SELECT ${projection(t.columns, source).join(', ')}${hidden} FROM read_parquet([${list}])`);
   }
-  for (const e of extra) out.push(`SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')}, ${hidden} FROM ${e.relation}`);
+  for (const e of extra) out.push(`SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')}${hidden} FROM ${e.relation}`);
   return out;
 }
 

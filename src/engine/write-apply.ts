@@ -118,7 +118,8 @@ export function upsertPlan(
   const cols = colList(t);
   return {
     statements: [match, `INSERT INTO ${stage} (${cols}, ${HIDDEN_INSERT}) SELECT ${cols}, ${seq}, __dm_n, NULL, NULL, NULL FROM ${MATCH}`],
-    notNullChecks: p.action === 'update' ? notNullTargets(t, p.set) : [],
+    // Proposed rows may leave NOT NULL columns out (partial upserts): check every such column.
+    notNullChecks: t.columns.filter((c) => c.notNull).map((c) => c.name),
     mutations: false,
   };
 }

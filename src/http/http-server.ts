@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DuckMeshNode } from '../node/duckmesh-node.js';
 import { encodeToken } from '../visibility/token.js';
 import { HttpError, toHttpError } from './http-error.js';
+import { WriteService } from '../ingest/write-service.js';
 import { registerIngestRoute } from './ingest-route.js';
 import { openApiDocument } from './openapi.js';
 import { registerQueryRoute } from './query-route.js';
@@ -25,6 +26,7 @@ export function createHttpServer(node: DuckMeshNode): FastifyInstance {
   });
   registerIngestRoute(app, {
     node,
+    writes: new WriteService(node.ingest),
     auth,
     limiter: new TenantRateLimiter(cfg.rowsPerSecondPerTenant),
     visibilityTimeoutMs: cfg.visibilityTimeoutMs,

@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { DuckMeshError, SqlState } from '../common/errors.js';
-import type { TableDef } from '../catalog/types.js';
-import { RowValidator, type CellValue } from '../ingest/validate-rows.js';
+import type { WriteService } from '../ingest/write-service.js';
 import type { DuckMeshNode } from '../node/duckmesh-node.js';
-import { columnTypeFromSql, type ColumnType } from '../types/column-types.js';
-import { jsonToText } from '../types/validate.js';
-import { HttpError } from './http-error.js';
+import { HttpError, toHttpError } from './http-error.js';
 import type { TenantRateLimiter } from './rate-limit.js';
 import type { HttpAuthenticator } from './tenant-auth.js';
 
 export interface IngestRouteDeps {
   node: DuckMeshNode;
+  writes: WriteService;
   auth: HttpAuthenticator;
   limiter: TenantRateLimiter;
   visibilityTimeoutMs: number;
@@ -20,7 +18,7 @@ type Op = 'append' | 'upsert' | 'delete';
 
 /**
  * `POST /v1/tables/{table}/rows`: a batch of JSON rows (NDJSON or a JSON array) as ONE logical
- * write. 202 once durable, 200 once visible (`wait_for_visibility=true`), 400 naming the row and
+ * write (`op` append | upsert | delete; an `Idempotency-Key` header makes retries safe). 202 once durable, 200 once visible (`wait_for_visibility=true`), 400 naming the row and
  * column of a bad value (nothing written), 413 over the body limit, 429 over the rate limit.
  */
 export function registerIngestRoute(app: FastifyInstance, deps: IngestRouteDeps): void {
@@ -43,20 +41,17 @@ export function registerIngestRoute(app: FastifyInstance, deps: IngestRouteDeps)
       if (retry > 0) {
         throw new HttpError(429, `rate limit exceeded for tenant "${principal.tenant}"`, '53400', { 'Retry-After': String(retry) });
       }
-      if (op !== 'append' || idempotencyKey) {
-        throw new HttpError(400, `${idempotencyKey ? 'Idempotency-Key' : `op=${op}`} is not supported by this DuckMesh version yet`, SqlState.featureNotSupported);
-      }
       const node = deps.node;
       await node.catalog.ensureTenant(principal.tenant);
-      const [schema, name] = splitName(req.params.table);
-      const receipt = await node.ingest.gate(principal.tenant).withShared(async () => {
-        const table = await node.ingest.schemas.lookup(principal.tenant, schema, name);
-        if (!table) throw new HttpError(404, `relation "${req.params.table}" does not exist`, SqlState.undefinedTable);
-        const validated = validateJsonRows(table, rows);
-        const write = node.ingest.buildInsert(principal.tenant, new RowValidator(table, null), validated);
-        return node.ingest.commit([write]);
-      });
-      const body = { token: receipt.token, first_seq: receipt.firstSeq, last_seq: receipt.lastSeq, rows: receipt.rows };
+      let receipt;
+      try {
+        receipt = await deps.writes.write({ tenant: principal.tenant, table: req.params.table, op, rows, idempotencyKey });
+      } catch (err) {
+        throw withRowAndColumn(err);
+      }
+      const body: Record<string, unknown> = { token: receipt.token, first_seq: receipt.firstSeq, last_seq: receipt.lastSeq, rows: receipt.rows };
+      // A retried request answers the original receipt; the flag tells the client nothing new was written.
+      if (receipt.replayed) body['replayed'] = true;
       if (wait) {
         const snap = await node.tracker.waitFor(receipt.lastSeq, deps.visibilityTimeoutMs);
         return reply.code(200).send({ ...body, snapshot_id: snap.snapshotId });
@@ -89,41 +84,15 @@ function parseRows(body: unknown): Record<string, unknown>[] {
   return rows as Record<string, unknown>[];
 }
 
-/** Validates JSON rows against the table; rows come back as canonical text in table order. */
-function validateJsonRows(table: TableDef, rows: Record<string, unknown>[]): (string | null)[][] {
-  const types: ColumnType[] = table.columns.map((c) => columnTypeFromSql(c.type));
-  const known = new Set(table.columns.map((c) => c.name));
-  const validator = new RowValidator(table, null);
-  return rows.map((row, i) => {
-    for (const k of Object.keys(row)) {
-      if (!known.has(k)) {
-        throw new HttpError(400, `column "${k}" of relation "${table.name}" does not exist`, SqlState.undefinedColumn, {}, { row: i + 1, column: k });
-      }
-    }
-    const cells: CellValue[] = table.columns.map((c, j) => {
-      if (!(c.name in row)) return { kind: 'default' };
-      try {
-        return { kind: 'value', text: jsonToText(types[j]!, row[c.name]) };
-      } catch (err) {
-        if (err instanceof DuckMeshError) throw new HttpError(400, err.message, err.sqlstate, {}, { row: i + 1, column: c.name });
-        throw err;
-      }
-    });
-    try {
-      return validator.row(cells, i + 1);
-    } catch (err) {
-      if (err instanceof DuckMeshError) {
-        const column = /column "([^"]+)"/.exec(err.detail ?? '')?.[1];
-        throw new HttpError(400, err.message, err.sqlstate, {}, { row: i + 1, column });
-      }
-      throw err;
-    }
-  });
-}
-
-function splitName(name: string): [string, string] {
-  const dot = name.indexOf('.');
-  return dot < 0 ? ['public', name] : [name.slice(0, dot), name.slice(dot + 1)];
+/** Bad-row errors carry "row N, column "c"" in their detail; the HTTP body names both as fields. */
+function withRowAndColumn(err: unknown): unknown {
+  if (!(err instanceof DuckMeshError)) return err;
+  if (err.sqlstate === SqlState.undefinedTable) return new HttpError(404, err.message, err.sqlstate);
+  if (!err.detail) return err;
+  const m = /^row (\d+)(?:, column "([^"]+)")?/.exec(err.detail);
+  if (!m) return err;
+  const e = toHttpError(err);
+  return new HttpError(e.status, e.message, e.code, e.headers, { ...e.extra, row: Number(m[1]), ...(m[2] ? { column: m[2] } : {}) });
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -71,8 +71,10 @@ export class RowValidator {
   /**
    * Validates one JSON row object (HTTP): keys are column names, absent columns take their
    * default, JSON values follow jsonToText's rules. Returns canonical values in table order.
+   * `partial` (upserts): an absent column may be NOT NULL without a default — an existing row
+   * keeps its value; for a new key the commit worker refuses the write.
    */
-  jsonRow(obj: Record<string, unknown>, rowNumber: number): (string | null)[] {
+  jsonRow(obj: Record<string, unknown>, rowNumber: number, partial = false): (string | null)[] {
     const types = (this.types ??= this.table.columns.map((c) => columnTypeFromSql(c.type)));
     for (const k of Object.keys(obj)) {
       if (!this.table.columns.some((c) => c.name === k)) {
@@ -94,7 +96,7 @@ export class RowValidator {
     return this.table.columns.map((c, j) => {
       const cell = cells[j]!;
       const text = cell.kind === 'default' ? c.defaultValue : cell.text;
-      if (text === null && c.notNull) {
+      if (text === null && c.notNull && !(partial && cell.kind === 'default' && !this.table.primaryKey.includes(c.name))) {
         throw new DuckMeshError(
           SqlState.notNullViolation,
           `null value in column "${c.name}" of relation "${this.table.name}" violates not-null constraint`,

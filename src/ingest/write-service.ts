@@ -89,7 +89,7 @@ export class WriteService {
       group = null;
     };
     req.rows.forEach((r, i) => {
-      const values = validator.jsonRow(r, i + 1);
+      const values = validator.jsonRow(r, i + 1, true);
       const present = nonKey.filter((c) => Object.hasOwn(r, c));
       const key = JSON.stringify(table.primaryKey.map((k) => values[table.columns.findIndex((c) => c.name === k)]));
       if (!group || group.present.join('\u0000') !== present.join('\u0000') || group.keys.has(key)) {

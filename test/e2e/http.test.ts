@@ -99,6 +99,56 @@ describe('HTTP API', () => {
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('op=upsert merges partial rows by key, op=delete removes keys, each one receipt', async () => {
+    const c = await connect(srv.port);
+    await c.query('CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan TEXT DEFAULT \'free\')');
+    await c.end();
+    const json = 'application/json';
+    expect((await post('/v1/tables/accounts/rows', JSON.stringify([{ id: 1, name: 'ann' }, { id: 2, name: 'bob' }]), json)).status).toBe(202);
+    const up = await post('/v1/tables/accounts/rows?op=upsert', JSON.stringify([{ id: 1, plan: 'pro' }, { id: 3, name: 'cid' }]), json);
+    expect(up.status).toBe(202);
+    expect(up.json.rows).toBe(2);
+    const del = await post('/v1/tables/accounts/rows?op=delete&wait_for_visibility=true', JSON.stringify([{ id: 2 }]), json);
+    expect(del.status).toBe(200);
+    const q = await post('/v1/query', JSON.stringify({ sql: 'SELECT id, name, plan FROM accounts ORDER BY id', min_visibility_token: del.json.token }), json);
+    expect(q.json.rows).toEqual([
+      [1, 'ann', 'pro'],
+      [3, 'cid', 'free'],
+    ]);
+    const noKey = await post('/v1/tables/clicks/rows?op=upsert', JSON.stringify([{ id: 1 }]), json);
+    expect([noKey.status, noKey.json.error.code]).toEqual([400, '0A000']);
+    const badOp = await post('/v1/tables/accounts/rows?op=merge', '[]', json);
+    expect(badOp.status).toBe(400);
+  });
+
+  it('Idempotency-Key: a retry answers the original receipt, a different payload answers 422, concurrent retries write once', async () => {
+    const json = 'application/json';
+    const body = JSON.stringify([{ id: 900500, page: '/idem' }]);
+    const key = { 'idempotency-key': 'http-retry-1' };
+    const first = await post('/v1/tables/clicks/rows', body, json, key);
+    expect(first.status).toBe(202);
+    const again = await post('/v1/tables/clicks/rows?wait_for_visibility=true', body, json, key);
+    expect(again.status).toBe(200);
+    expect([again.json.token, again.json.first_seq, again.json.replayed]).toEqual([first.json.token, first.json.first_seq, true]);
+    const other = await post('/v1/tables/clicks/rows', JSON.stringify([{ id: 900501, page: '/idem' }]), json, key);
+    expect(other.status).toBe(422);
+    expect(other.json.error.code).toBe('DM004');
+    const racers = await Promise.all(
+      Array.from({ length: 16 }, () => post('/v1/tables/clicks/rows', JSON.stringify([{ id: 900502, page: '/race' }]), json, { 'idempotency-key': 'http-race' })),
+    );
+    expect(racers.every((r) => r.status === 202)).toBe(true);
+    expect(new Set(racers.map((r) => r.json.token)).size).toBe(1);
+    const q = await post(
+      '/v1/query',
+      JSON.stringify({ sql: 'SELECT id, count(*)::int AS n FROM clicks WHERE id >= 900500 GROUP BY id ORDER BY id', min_visibility_token: racers[0]!.json.token }),
+      json,
+    );
+    expect(q.json.rows).toEqual([
+      ['900500', 1],
+      ['900502', 1],
+    ]);
+  });
+
   it('refuses writes on /v1/query and serves the OpenAPI document and snapshots', async () => {
     const w = await post('/v1/query', JSON.stringify({ sql: 'INSERT INTO clicks (id) VALUES (1)' }), 'application/json');
     expect(w.status).toBe(400);

@@ -5,9 +5,10 @@
  * and after a restart.
  */
 import { rmSync } from 'node:fs';
-import type pg from 'pg';
+import type { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, startServer } from '../helpers/server.js';
+import { describeService, dropPgSchemas, freshPgSchema, PG_URL, postgresAvailable } from '../helpers/services.js';
 import { at, lastSeq, rng, waitVisible } from './helpers.js';
 
 type KvRow = { id: number; v: number; s: string };
@@ -177,14 +178,32 @@ const SESSIONS = 8;
 const OPS_PER_SESSION = 30;
 const SEED = Number(process.env['DUCKMESH_MODEL_SEED'] ?? Date.now() % 1_000_000);
 
-describe(`randomized model test (seed ${SEED})`, () => {
+const pg = await postgresAvailable();
+const schemas: string[] = [];
+afterAll(async () => {
+  if (pg.ok) await dropPgSchemas(schemas);
+});
+
+describe(`randomized model test, embedded bus and catalog (seed ${SEED})`, () => modelTest(() => ({})));
+
+describeService(`randomized model test, Postgres bus and catalog (seed ${SEED})`, pg, () =>
+  modelTest(() => {
+    const schema = freshPgSchema('dmmodel');
+    schemas.push(schema);
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+    return { bus: url, catalog: url };
+  }),
+);
+
+function modelTest(backends: () => Record<string, string>): void {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
   it('every snapshot equals the serial model applied in bus order up to its watermark, before and after a restart', async () => {
-    let srv = await startServer({ flags: { 'worker.maxEntriesPerCommit': 7 } });
+    const flags = { 'worker.maxEntriesPerCommit': 7, ...backends() };
+    let srv = await startServer({ flags });
     const dataDir = srv.dataDir;
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     cleanups.push(() => srv.stop());
@@ -197,7 +216,7 @@ describe(`randomized model test (seed ${SEED})`, () => {
     const log: { seq: number; op: Op }[] = [];
     const session = async (n: number): Promise<void> => {
       const r = rng(SEED * 31 + n);
-      const c: pg.Client = await connect(srv.port);
+      const c: Client = await connect(srv.port);
       for (const sql of PREPARED) await c.query(sql);
       try {
         for (let i = 0; i < OPS_PER_SESSION; i++) {
@@ -243,7 +262,7 @@ describe(`randomized model test (seed ${SEED})`, () => {
       for (const l of log) if (l.seq <= watermark) m.apply(l.op);
       return { kv: m.kvRows(), ev: m.evRows() };
     };
-    const check = async (c: pg.Client) => {
+    const check = async (c: Client) => {
       for (const s of picks) {
         const want = expected(s.watermark);
         const kv = await at<KvRow>(c, s.id, 'SELECT id, v, s FROM kv ORDER BY id');
@@ -257,7 +276,7 @@ describe(`randomized model test (seed ${SEED})`, () => {
     await admin.end();
 
     await srv.stop({ keepData: true });
-    srv = await startServer({ dataDir });
+    srv = await startServer({ dataDir, flags });
     const after = await connect(srv.port);
     await check(after);
     // Writes keep following the model after the restart.
@@ -268,4 +287,4 @@ describe(`randomized model test (seed ${SEED})`, () => {
     expect((await after.query('SELECT id, v, s FROM kv ORDER BY id')).rows).toEqual(final.kvRows());
     await after.end();
   }, 180_000);
-});
+}
