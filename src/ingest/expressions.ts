@@ -131,6 +131,29 @@ function rewrite(node: AstNode, o: CompileOptions): AstNode {
   return out;
 }
 
+/**
+ * An INSERT VALUES expression with its `$n` replaced by literals (numbers stay numbers, the rest
+ * text), so the sandboxed DuckDB can evaluate it: DuckDB cannot infer a parameter's type inside
+ * `$1 + 1` the way Postgres does, but it can add 4 + 1.
+ */
+export function inlineExpressionParams(sql: string, params: readonly (string | null)[]): string {
+  const parsed = parseSql(`SELECT ${sql}`);
+  const inline = (node: AstNode): AstNode => {
+    if (Array.isArray(node)) return node.map(inline);
+    if (node === null || typeof node !== 'object') return node;
+    if (nodeType(node) === 'ParamRef') {
+      const i = node.ParamRef.number ?? 0;
+      if (i < 1 || i > params.length) throw new DuckMeshError(SqlState.undefinedParameter, `there is no parameter $${i}`);
+      return paramLiteral(params[i - 1] ?? null, null);
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(node)) out[k] = inline(node[k]);
+    return out;
+  };
+  const target = inline(parsed[0]!.ast.SelectStmt.targetList[0].ResTarget.val);
+  return deparseNode(target);
+}
+
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
 function paramLiteral(value: string | null, type: string | null): AstNode {

@@ -599,8 +599,8 @@ export class Session {
       } finally {
         bound.release();
       }
-    } else if (p.stmt?.kind === 'insert') {
-      p.paramOids = await this.writes.inferInsertParamOids(p.stmt, declaredOids);
+    } else if (p.stmt?.kind === 'insert' || p.stmt?.kind === 'update' || p.stmt?.kind === 'delete') {
+      p.paramOids = await this.writes.inferWriteParamOids(p.stmt, declaredOids);
     } else if (p.stmt?.kind === 'show') {
       p.fields = textFields([p.stmt.name === 'all' ? 'name' : displayName(p.stmt.name)]);
       if (p.stmt.name === 'all') p.fields = textFields(['name', 'setting', 'description']);

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { ColumnDef, TableDef } from '../catalog/types.js';
-import { bindCheckSql, compileExpressions, type CompiledExpressions } from '../ingest/expressions.js';
+import { bindCheckSql, compileExpressions, inlineExpressionParams, type CompiledExpressions } from '../ingest/expressions.js';
 import type { IdempotencyRequest, PendingWrite } from '../ingest/service.js';
 import type { Receipt } from '../ingest/receipt.js';
 import { RowValidator, type CellValue } from '../ingest/validate-rows.js';
@@ -263,7 +263,7 @@ export class WriteHandler {
           }
           values[j] = { kind: 'value', text: params[c.index - 1]! };
         } else {
-          (exprs ??= []).push({ index: j, sql: c.sql });
+          (exprs ??= []).push({ index: j, sql: params.length > 0 ? inlineExpressionParams(c.sql, params) : c.sql });
         }
       }
       if (exprs) await this.evaluateExprs(exprs, values);
@@ -290,6 +290,10 @@ export class WriteHandler {
       const cols = stmt.columns ?? table.columns.map((c) => c.name);
       for (const row of stmt.source.rows) {
         row.forEach((cell, j) => {
+          if (cell.kind === 'expr') {
+            setParamOids(out, table, [], cell.sql);
+            return;
+          }
           if (cell.kind !== 'param') return;
           const col = table.columns.find((c) => c.name === cols[j]);
           if (!col) return;

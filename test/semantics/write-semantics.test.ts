@@ -153,15 +153,16 @@ describe('write semantics', () => {
     ]);
   });
 
-  // Needs Session.prepare to take UPDATE/DELETE parameter types from WriteHandler.inferWriteParamOids
-  // (as it does for INSERT); until then Bind fails with 08P01 ("requires 0" parameters).
-  it.skip('UPDATE / DELETE / ON CONFLICT with bind parameters over the extended protocol', async () => {
+  it('UPDATE / DELETE / ON CONFLICT with bind parameters over the extended protocol', async () => {
     await c.query('CREATE TABLE xp (id INTEGER PRIMARY KEY, v INTEGER)');
     await c.query('INSERT INTO xp VALUES ($1, $2), ($3, $4)', [1, 10, 2, 20]);
     await c.query('UPDATE xp SET v = v + $1 WHERE id = $2', [5, 1]);
     await c.query('DELETE FROM xp WHERE id = $1', [2]);
     await c.query('INSERT INTO xp VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET v = xp.v + $3', [1, 0, 100]);
     expect(await rows('SELECT * FROM xp')).toEqual([{ id: 1, v: 115 }]);
+    // Parameters inside INSERT value expressions take their type from context.
+    await c.query('INSERT INTO xp VALUES ($1 + 1, $2 * 2)', [4, 21]);
+    expect(await rows('SELECT * FROM xp WHERE id = 5')).toEqual([{ id: 5, v: 42 }]);
   });
 
   it('DELETE … WHERE and UPDATE report 0 rows in the tag (decided when applied)', async () => {

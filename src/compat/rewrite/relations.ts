@@ -65,6 +65,13 @@ function oneRow(val: AstNode, colName: string, a: AstNode | undefined): AstNode 
 
 const SCALAR_SRF = new Set(['generate_series', 'unnest', 'generate_subscripts']);
 
+/**
+ * Functions the sandbox allows in FROM that are scalar in DuckDB (array-valued in Postgres): in
+ * FROM, Postgres yields one row holding the array (Grafana: `FROM string_to_array(…) s`), and
+ * DuckDB cannot scan a scalar function, so they take the one-row path like catalog functions.
+ */
+const SCALAR_IN_DUCKDB = new Set(['string_to_array']);
+
 export function rewriteRangeFunction(w: Walker, b: AstNode): AstNode {
   const items: AstNode[] = b.functions ?? [];
   const first = items.length === 1 ? (items[0]?.List?.items ?? []) : [];
@@ -104,7 +111,8 @@ export function rewriteRangeFunction(w: Walker, b: AstNode): AstNode {
   }
   const rewritten = w.x(fn, true);
   const callee = kindOf(rewritten) === 'FuncCall' ? names(rewritten.FuncCall.funcname) : [];
-  if (callee.length === 1 && ALLOWED_TABLE_FUNCTIONS.has(callee[0]!.toLowerCase())) {
+  const calleeName = callee.length === 1 ? callee[0]!.toLowerCase() : '';
+  if (ALLOWED_TABLE_FUNCTIONS.has(calleeName) && !SCALAR_IN_DUCKDB.has(calleeName)) {
     return { RangeFunction: { ...b, functions: [{ List: { items: [rewritten, {}] } }] } };
   }
   // Postgres lets any function stand in FROM (a scalar one yields one row); DuckDB scans only
