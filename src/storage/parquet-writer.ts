@@ -1,9 +1,10 @@
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBIntervalValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { DuckMeshError, SqlState } from '../common/errors.js';
 import { quoteIdent, quoteLiteral } from '../common/sql-text.js';
 import type { ColumnDef, NewFile } from '../catalog/types.js';
 import type { DataLayout } from './layout.js';
@@ -88,6 +89,8 @@ export class ParquetWriter {
     conn: DuckDBConnection,
     relation: string,
     meta: { tenant: string; tableId: number; rowCount: number; minSeq: number; maxSeq: number; schemaVersion: number; mutations: boolean },
+    /** The table columns of `relation` (the hidden ones follow); types Parquet cannot hold are converted. */
+    columns?: readonly ColumnDef[],
   ): Promise<NewFile> {
     // Random bytes: an old and a new leader on different hosts may share a pid and a seq range.
     const name = `${meta.minSeq}-${meta.maxSeq}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.parquet`;
@@ -95,7 +98,10 @@ export class ParquetWriter {
     const absolute = this.layout.absolute(relative);
     mkdirSync(path.dirname(absolute), { recursive: true });
     const tmp = absolute + '.tmp';
-    await conn.run(`COPY ${relation} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    const source = columns?.some((c) => hasInterval(c.type))
+      ? `(SELECT ${columns.map((c) => (hasInterval(c.type) ? `CAST(${quoteIdent(c.name)} AS ${parquetStorageType(c.type)}) AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ')}, ${[SEQ_COLUMN, ORD_COLUMN, DEL_COLUMN, RSEQ_COLUMN, RORD_COLUMN].join(', ')} FROM ${relation})`
+      : relation;
+    await conn.run(`COPY ${source} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     // Async fs work runs on libuv's pool: the fsyncs do not stall the event loop.
     const bytes = await readFile(tmp);
     await syncFile(tmp);
@@ -154,12 +160,17 @@ export class Stage {
     for (const row of rows) this.appendOne(a, row);
   }
 
+  /** Columns the appender cannot fill from text (it has no VARCHAR → INTERVAL cast). */
+  private intervalColumns: boolean[] | null = null;
+
   private appendOne(a: DuckDBAppender, row: StagedRow): void {
-    for (const v of row.values) {
+    const intervals = (this.intervalColumns ??= this.columns.map((c) => c.type.trim().toUpperCase() === 'INTERVAL'));
+    row.values.forEach((v, i) => {
       // The appender casts VARCHAR to the column type (canonical text always casts cleanly).
       if (v === null) a.appendNull();
+      else if (intervals[i]) a.appendInterval(canonicalInterval(v));
       else a.appendVarchar(v);
-    }
+    });
     a.appendBigInt(BigInt(row.seq));
     a.appendInteger(row.ord);
     if (row.deleted) {
@@ -218,7 +229,7 @@ export class Stage {
       maxSeq: Number(max),
       schemaVersion: this.schemaVersion,
       mutations: this.mutations,
-    });
+    }, this.columns);
     await this.conn.run(`DELETE FROM ${this.relation}`);
     return file;
   }
@@ -232,6 +243,29 @@ export class Stage {
     this.appender = null;
     await this.conn.run(`DROP TABLE IF EXISTS temp.${this.relation}`);
   }
+}
+
+/**
+ * Parquet's INTERVAL is unsigned and millisecond-precise: DuckDB refuses negative intervals and
+ * would drop microseconds. Interval values (also nested in lists and structs) are therefore stored
+ * as their exact text and cast back when read (see engine/table-state.ts `projection`).
+ */
+export function hasInterval(type: string): boolean {
+  return /\bINTERVAL\b/i.test(type);
+}
+
+/** The type a column is stored as in Parquet: INTERVAL anywhere in it becomes VARCHAR. */
+export function parquetStorageType(type: string): string {
+  return type.replace(/\bINTERVAL\b/gi, 'VARCHAR');
+}
+
+const CANONICAL_INTERVAL = /^(-?\d+) months (-?\d+) days (-?\d+) microseconds$/;
+
+/** Parses the validator's canonical interval text ("N months N days N microseconds"). */
+function canonicalInterval(text: string): DuckDBIntervalValue {
+  const m = CANONICAL_INTERVAL.exec(text);
+  if (!m) throw new DuckMeshError(SqlState.invalidDatetimeFormat, `invalid input syntax for type interval: "${text}"`);
+  return new DuckDBIntervalValue(Number(m[1]), Number(m[2]), BigInt(m[3]!));
 }
 
 async function syncFile(p: string): Promise<void> {
