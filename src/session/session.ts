@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import { quoteIdent } from '../common/sql-text.js';
 import type { Catalog, SnapshotInfo } from '../catalog/types.js';
+import { expiredError } from '../catalog/metadata.js';
 import { mapDuckDbError } from '../engine/errors.js';
 import type { EngineRegistry } from '../engine/registry.js';
 import type { TenantEngine } from '../engine/tenant-engine.js';
@@ -428,8 +429,18 @@ export class Session {
       if (this.settings.get('duckmesh.read_your_writes') === 'on') need = Math.max(need, this.lastWriteSeq);
       snap = await this.waitVisible(need);
     }
+    if (explicitId || asOf) await this.assertNotExpired(snap);
     if (this.inTransaction) this.txSnapshot = snap;
     return snap;
+  }
+
+  /**
+   * Time travel checks retention on every statement: the tenant engine may still hold a binding
+   * of a snapshot that GC has expired since (and whose files may be deleted after the safety window).
+   */
+  private async assertNotExpired(snap: SnapshotInfo): Promise<void> {
+    const oldest = await this.ctx.catalog.oldestSnapshotLiveAt(Date.now());
+    if (oldest !== null && snap.snapshotId < oldest) throw expiredError(snap.snapshotId, oldest);
   }
 
   /** Binds the session's DuckDB connection to the chosen snapshot; caller must `release`. */

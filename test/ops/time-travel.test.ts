@@ -50,4 +50,32 @@ describe('time travel and retention over pg-wire', { timeout: 180_000 }, () => {
       await s.stop();
     }
   });
+
+  it('a snapshot a session already read expires under it: the next statement gets DM003, not stale rows', async () => {
+    const s = await startServer();
+    try {
+      const c = await connect(s.port);
+      await c.query('CREATE TABLE u (id INTEGER, batch INTEGER, payload TEXT)');
+      await c.query('INSERT INTO u SELECT i, 0, NULL FROM range(5) t(i)');
+      expect((await c.query('SELECT count(*)::int AS n FROM u')).rows[0].n).toBe(5);
+      const old = Number((await c.query('SHOW duckmesh.last_snapshot_id')).rows[0]['duckmesh.last_snapshot_id']);
+      await c.query('INSERT INTO u SELECT i, 1, NULL FROM range(10) t(i)');
+      expect((await c.query('SELECT count(*)::int AS n FROM u')).rows[0].n).toBe(15);
+      const node = s.server.node;
+      await c.query(`SET duckmesh.snapshot_id = ${old}`);
+      expect((await c.query('SELECT count(*)::int AS n FROM u')).rows[0].n).toBe(5);
+      await new Promise((r) => setTimeout(r, 20));
+      const policy: RetentionPolicy = { snapshotMs: 10, fileSafetyMs: 24 * HOUR, busMs: 24 * HOUR, idempotencyKeyMs: 24 * HOUR, intervalMs: HOUR, force: true };
+      const gc = new GcWorker({ catalog: node.catalog, bus: node.bus, layout: node.layout, log: pino({ level: 'silent' }), policy, holder: 'tt2' });
+      expect((await gc.runOnce())!.expiredSnapshots).toBeGreaterThan(0);
+      const err = (await c.query('SELECT count(*) FROM u').catch((e: unknown) => e)) as { code: string; message: string };
+      expect(err.code).toBe('DM003');
+      expect(err.message).toMatch(new RegExp(`snapshot ${old} has expired`));
+      await c.query('RESET duckmesh.snapshot_id');
+      expect((await c.query('SELECT count(*)::int AS n FROM u')).rows[0].n).toBe(15);
+      await c.end();
+    } finally {
+      await s.stop();
+    }
+  });
 });
