@@ -160,8 +160,12 @@ export const configSchema = z
         threadsPerTenant: z.coerce.number().int().positive().default(2),
         memoryLimitPerTenant: z.string().default('1GB'),
         maxTempDirectorySize: z.string().default('10GB'),
+        /** Rows of cached query results kept per tenant (deterministic SELECTs, per snapshot); 0 = off. */
+        resultCacheRows: z.coerce.number().int().min(0).default(200_000),
+        /** Results with more rows than this are not cached. */
+        resultCacheMaxRowsPerResult: z.coerce.number().int().min(0).default(10_000),
       })
-      .default({ threadsPerTenant: 2, memoryLimitPerTenant: '1GB', maxTempDirectorySize: '10GB' }),
+      .default({ threadsPerTenant: 2, memoryLimitPerTenant: '1GB', maxTempDirectorySize: '10GB', resultCacheRows: 200_000, resultCacheMaxRowsPerResult: 10_000 }),
     http: z
       .object({
         maxBodyBytes: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),

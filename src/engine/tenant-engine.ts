@@ -5,6 +5,8 @@ import { instanceSetupSql, snapshotShimSql } from '../compat/index.js';
 import type { DataLayout } from '../storage/layout.js';
 import { createSandboxedInstance, type SandboxLimits } from './sandbox.js';
 import { snapshotCatalogName, snapshotCatalogSql } from './snapshot-binding.js';
+import { ResultCache, volatileViewNames, type ResultCacheLimits } from './result-cache.js';
+import type { ViewBody } from './catalog-objects.js';
 
 interface BoundSnapshot {
   snapshotId: number;
@@ -14,12 +16,16 @@ interface BoundSnapshot {
   contents: SnapshotContents | null;
   pins: number;
   lastUsed: number;
+  /** Views whose answer is not fixed by the snapshot (now(), random()…); computed on demand. */
+  volatileViews?: Set<string>;
 }
 
 /**
  * One tenant's query engine: a sandboxed DuckDB instance (memory/thread limits are per instance),
  * an internal connection that builds snapshot catalogs, and one connection per client session.
  */
+export const DEFAULT_RESULT_CACHE: ResultCacheLimits = { maxRows: 200_000, maxRowsPerResult: 10_000 };
+
 export class TenantEngine {
   private internal: DuckDBConnection | null = null;
   private readonly bound = new Map<number, BoundSnapshot>();
@@ -33,6 +39,8 @@ export class TenantEngine {
     private readonly layout: DataLayout,
     private readonly log: Logger,
     private readonly keepSnapshots: number,
+    /** Small results of deterministic queries, per snapshot (see result-cache.ts). */
+    readonly results: ResultCache,
   ) {}
 
   static async create(
@@ -41,10 +49,11 @@ export class TenantEngine {
     layout: DataLayout,
     limits: SandboxLimits,
     log: Logger,
+    cacheLimits: ResultCacheLimits = DEFAULT_RESULT_CACHE,
   ): Promise<TenantEngine> {
     layout.ensureTenant(tenant);
     const instance = await createSandboxedInstance(layout.tenantDir(tenant), layout.tenantTempDir(tenant), limits);
-    const engine = new TenantEngine(tenant, instance, catalog, layout, log, 4);
+    const engine = new TenantEngine(tenant, instance, catalog, layout, log, 4, new ResultCache(cacheLimits));
     engine.internal = await instance.connect();
     for (const sql of instanceSetupSql()) await engine.internal.run(sql);
     return engine;
@@ -78,6 +87,20 @@ export class TenantEngine {
       throw err;
     }
     return snapshotCatalogName(snapshotId);
+  }
+
+  /**
+   * Names ("schema.view", lowercase) of the views of a bound snapshot that call something volatile,
+   * directly or through another view; null when the snapshot is not bound (nothing is known).
+   */
+  volatileViews(snapshotId: number): Set<string> | null {
+    const b = this.bound.get(snapshotId);
+    if (!b?.contents) return null;
+    if (!b.volatileViews) {
+      const views = (b.contents.objects ?? []).filter((o) => o.kind === 'view').map((o) => o.body as unknown as ViewBody);
+      b.volatileViews = volatileViewNames(views);
+    }
+    return b.volatileViews;
   }
 
   release(snapshotId: number): void {

@@ -121,6 +121,7 @@ export class DuckMeshNode {
         maxTempDirectorySize: this.config.engine.maxTempDirectorySize,
       },
       this.log,
+      { maxRows: this.config.engine.resultCacheRows, maxRowsPerResult: this.config.engine.resultCacheMaxRowsPerResult },
     );
     this.sessionCtx = {
       catalog: this.catalog,

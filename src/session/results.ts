@@ -85,3 +85,45 @@ export function staticSource(rows: (string | null)[][]): RowSource {
 export function textFields(names: string[]): FieldDesc[] {
   return names.map((name) => ({ name, type: null, tableOid: 0, columnAttr: 0 }));
 }
+
+/** Rows from chunks held in memory (the result cache): shared read-only, never closed for good. */
+export function chunkListSource(chunks: readonly DuckDBDataChunk[]): RowSource {
+  let i = 0;
+  return {
+    async next() {
+      return i < chunks.length ? { kind: 'chunk', chunk: chunks[i++]! } : null;
+    },
+    close() {
+      i = chunks.length;
+    },
+  };
+}
+
+/**
+ * Passes a source through and remembers its chunks; when it ends complete with at most `maxRows`
+ * rows, hands them to `done` (a result abandoned half-way or too large is not kept).
+ */
+export function recordingSource(source: RowSource, maxRows: number, done: (chunks: DuckDBDataChunk[], rows: number) => void): RowSource {
+  let chunks: DuckDBDataChunk[] | null = [];
+  let rows = 0;
+  return {
+    async next() {
+      const batch = await source.next();
+      if (!chunks) return batch;
+      if (batch === null) {
+        done(chunks, rows);
+        chunks = null;
+      } else if (batch.kind !== 'chunk' || batch.from !== undefined || batch.to !== undefined || rows + batch.chunk.rowCount > maxRows) {
+        chunks = null;
+      } else {
+        chunks.push(batch.chunk);
+        rows += batch.chunk.rowCount;
+      }
+      return batch;
+    },
+    close() {
+      chunks = null;
+      source.close();
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import { quoteIdent } from '../common/sql-text.js';
@@ -17,7 +17,8 @@ import type { SelectStatement, Statement, TransactionStatement } from '../sql/st
 import { decodeToken, encodeToken } from '../visibility/token.js';
 import type { VisibilityTracker } from '../visibility/tracker.js';
 import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
-import { staticSource, textFields, type ExecResult, type FieldDesc, type RowSource } from './results.js';
+import { chunkListSource, recordingSource, staticSource, textFields, type ExecResult, type FieldDesc, type RowSource } from './results.js';
+import { isDeterministicQuery, readsAnyOf, readsLiveState, resultCacheKey } from '../engine/result-cache.js';
 import { displayName, SERVER_VERSION, SessionSettings } from './settings.js';
 import { needsCompatRewrite, rewriteCatalogQueryDetailed } from '../compat/index.js';
 import { snapshotCatalogName } from '../engine/snapshot-binding.js';
@@ -172,7 +173,7 @@ export class Session {
       case 'select':
         if (parsed) assertSafeQuery(parsed.ast);
         if (needsCompatRewrite(stmt.ast)) return this.catalogSelect(stmt.ast, params);
-        return this.select(stmt.text, params);
+        return this.cachedSelect(stmt, params, [], (snapshot) => this.select(stmt.text, params, undefined, snapshot));
       case 'insert':
         return this.writes.insert(stmt, params);
       case 'createTable':
@@ -444,8 +445,8 @@ export class Session {
   }
 
   /** Binds the session's DuckDB connection to the chosen snapshot; caller must `release`. */
-  async bindForRead(): Promise<{ conn: DuckDBConnection; snapshot: SnapshotInfo; release: () => void }> {
-    const snapshot = await this.chooseSnapshot();
+  async bindForRead(chosen?: SnapshotInfo): Promise<{ conn: DuckDBConnection; snapshot: SnapshotInfo; release: () => void }> {
+    const snapshot = chosen ?? (await this.chooseSnapshot());
     const engine = await this.tenantEngine();
     const conn = await this.connection();
     const catalogName = await engine.pin(snapshot.snapshotId);
@@ -528,8 +529,9 @@ export class Session {
     sql: string,
     params: (string | null)[],
     preBound?: { conn: DuckDBConnection; snapshot: SnapshotInfo; release: () => void },
+    snapshot?: SnapshotInfo,
   ): Promise<ExecResult> {
-    const bound = preBound ?? (await this.bindForRead());
+    const bound = preBound ?? (await this.bindForRead(snapshot));
     try {
       const result = await this.runStreaming(bound.conn, async (conn) => {
         if (params.length === 0) return conn.stream(sql);
@@ -558,8 +560,12 @@ export class Session {
     }
     this.checkTransactionState(p.stmt);
     this.checkRole(p.stmt);
+    return this.cachedSelect(p.stmt, params, p.declaredOids, (snapshot) => this.runPrepared(p, params, snapshot));
+  }
+
+  private async runPrepared(p: PreparedQuery, params: (string | null)[], snapshot?: SnapshotInfo): Promise<ExecResult> {
     const started = performance.now();
-    const bound = await this.bindForRead();
+    const bound = await this.bindForRead(snapshot);
     try {
       const result = await this.runStreaming(bound.conn, async (conn) => {
         if (!p.duck || p.duck.snapshotId !== bound.snapshot.snapshotId) {
@@ -718,6 +724,38 @@ export class Session {
       this.running = null;
       throw mapDuckDbError(err, reason);
     }
+  }
+
+  /**
+   * Serves a deterministic SELECT from the tenant's result cache when the same query already ran
+   * on the same snapshot; otherwise runs it and keeps a small complete result (engine/result-cache.ts).
+   */
+  private async cachedSelect(
+    stmt: Statement,
+    params: (string | null)[],
+    declaredOids: number[],
+    run: (snapshot?: SnapshotInfo) => Promise<ExecResult>,
+  ): Promise<ExecResult> {
+    const engine = await this.tenantEngine();
+    const cache = engine.results;
+    if (!cache.enabled || stmt.kind !== 'select' || !stmt.ast || stmt.explain || stmt.touchesCatalog || !isDeterministicQuery(stmt.ast) || readsLiveState(stmt.ast)) return run();
+    const snapshot = await this.chooseSnapshot();
+    const key = resultCacheKey(snapshot.snapshotId, [this.defaultSchema(), stmt.text, JSON.stringify(params), declaredOids.join(',')]);
+    const hit = cache.get(key);
+    if (hit) {
+      this.settings.set('duckmesh.last_snapshot_id', String(snapshot.snapshotId), { internal: true });
+      this.report('duckmesh.last_snapshot_id', String(snapshot.snapshotId));
+      this.ctx.onQuery?.(this.tenant, 'select', 0, true);
+      return { kind: 'rows', fields: hit.fields, source: chunkListSource(hit.chunks), tag: 'SELECT' };
+    }
+    const result = await run(snapshot);
+    if (result.kind !== 'rows') return result;
+    const keep = (chunks: DuckDBDataChunk[], rows: number) => {
+      // Known only once the snapshot is bound: whether a view the query reads is volatile.
+      const volatile = engine.volatileViews(snapshot.snapshotId);
+      if (volatile && !readsAnyOf(stmt.ast, volatile, this.defaultSchema())) cache.put(key, { fields: result.fields, chunks, rows });
+    };
+    return { ...result, source: recordingSource(result.source, cache.limits.maxRowsPerResult, keep) };
   }
 
   private rowsResult(result: DuckDBResult, release: () => void, snapshotId: number): ExecResult {
