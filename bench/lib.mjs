@@ -78,8 +78,9 @@ export async function startDuckMesh() {
   };
 }
 
-export function duckmeshClient(port) {
-  return new pg.Client({ host: '127.0.0.1', port, user: 'bench', database: 'duckmesh' });
+/** A node-postgres client for DuckMesh; `{ cache: false }` turns the per-snapshot result cache off for the session. */
+export function duckmeshClient(port, { cache = true } = {}) {
+  return new pg.Client({ host: '127.0.0.1', port, user: 'bench', database: 'duckmesh', ...(cache ? {} : { options: '-c duckmesh.result_cache=off' }) });
 }
 
 /** The local Postgres anchor, or null when it is not reachable. */

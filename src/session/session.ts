@@ -738,7 +738,7 @@ export class Session {
   ): Promise<ExecResult> {
     const engine = await this.tenantEngine();
     const cache = engine.results;
-    if (!cache.enabled || stmt.kind !== 'select' || !stmt.ast || stmt.explain || stmt.touchesCatalog || !isDeterministicQuery(stmt.ast) || readsLiveState(stmt.ast)) return run();
+    if (!cache.enabled || this.settings.get('duckmesh.result_cache') !== 'on' || stmt.kind !== 'select' || !stmt.ast || stmt.explain || stmt.touchesCatalog || !isDeterministicQuery(stmt.ast) || readsLiveState(stmt.ast)) return run();
     const snapshot = await this.chooseSnapshot();
     const key = resultCacheKey(snapshot.snapshotId, [this.defaultSchema(), stmt.text, JSON.stringify(params), declaredOids.join(',')]);
     const hit = cache.get(key);

@@ -44,6 +44,11 @@ export const SETTINGS: Record<string, SettingSpec> = {
   // --- DuckMesh ---
   'duckmesh.min_visibility_token': { value: '', description: 'Queries wait until this visibility token is visible.' },
   'duckmesh.wait_for_visibility': { value: 'off', check: bool('duckmesh.wait_for_visibility'), description: 'Acknowledge writes only once visible.' },
+  'duckmesh.result_cache': {
+    value: 'on',
+    check: bool('duckmesh.result_cache'),
+    description: 'Deterministic SELECTs may be answered from the per-snapshot result cache.',
+  },
   'duckmesh.read_your_writes': { value: 'on', check: bool('duckmesh.read_your_writes'), description: "Reads wait for this session's own last write." },
   'duckmesh.visibility_timeout': { value: '10000', check: durationMs('duckmesh.visibility_timeout'), description: 'Maximum wait for a visibility token (ms).' },
   'duckmesh.snapshot_id': { value: '', description: 'Time travel: run queries on this snapshot id.' },

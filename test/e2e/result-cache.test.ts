@@ -66,6 +66,11 @@ describe('result cache (per snapshot)', () => {
     const hits = (await stats()).hits;
     expect((await c.query(q, ['c'])).rows[0].n).toBe(1);
     expect((await stats()).hits).toBe(hits + 1);
+    // A session can opt out (benchmarks measuring the engine do).
+    await c.query('SET duckmesh.result_cache = off');
+    expect((await c.query(q, ['c'])).rows[0].n).toBe(1);
+    expect((await stats()).hits).toBe(hits + 1);
+    await c.query('RESET duckmesh.result_cache');
   });
 
   it('does not cache volatile queries, volatile views, or results over the size limit', async () => {
