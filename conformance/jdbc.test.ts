@@ -95,8 +95,7 @@ describe.runIf(ready)('pgjdbc', () => {
     expect(out['comment']).toBe('ok');
   });
 
-  // Flip to `it` once the compat layer builds pg_description from stored comments.
-  it.fails('COMMENT ON TABLE shows as REMARKS in getTables [catalog gap: pg_description/obj_description do not show stored comments yet]', () => {
+  it('COMMENT ON TABLE shows as REMARKS in getTables (pg_description built from stored comments)', () => {
     expect(out['get_tables_remarks']).toBe('public.jt:TABLE:jdbc table');
   });
 });

@@ -74,6 +74,20 @@ describe.runIf(has('psql'))('psql', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^customer \| text \| \| not null \| \| extended \|/));
   });
 
+  it('COMMENT ON TABLE/COLUMN and CREATE INDEX show in \\dt+, \\d+ and \\di', async () => {
+    await write([`COMMENT ON TABLE orders IS 'one row per order'`, `COMMENT ON COLUMN orders.customer IS 'who ordered'`, 'CREATE INDEX orders_placed ON orders (placed DESC, customer)']);
+    const dt = await dm(['-At', '-c', '\\dt+ orders']);
+    expect(dt.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^public\|orders\|table\|tester\|permanent\|heap\|[^|]+\|one row per order$/)]);
+    const d = await dm(['-c', '\\d+ orders']);
+    const lines = d.stdout.split('\n').map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(lines).toContainEqual(expect.stringMatching(/^customer \| text \| \| not null \| \| extended \| .*\| who ordered$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^total \| numeric\(10,2\) \| \| \| \| main \| .*\|$/));
+    expect(lines).toContain('"orders_pkey" PRIMARY KEY, btree (id)');
+    expect(lines).toContain('"orders_placed" btree (placed DESC, customer)');
+    const di = await dm(['-At', '-c', '\\di']);
+    expect(di.stdout.trim().split('\n')).toEqual(['public|orders_pkey|index|tester|orders', 'public|orders_placed|index|tester|orders']);
+  });
+
   it('\\x shows expanded records', async () => {
     const r = await dm(['-c', '\\x', '-c', 'SELECT id, customer, total FROM orders WHERE id = 1']);
     expect(r.stdout).toContain('-[ RECORD 1 ]');

@@ -28,6 +28,10 @@ def _():
         c.execute(sa.text("CREATE TABLE sales (id BIGINT PRIMARY KEY, region TEXT NOT NULL, amount NUMERIC(10,2), sold DATE, ratio DOUBLE PRECISION)"))
     with eng.begin() as c:
         c.execute(sa.text("INSERT INTO sales VALUES (1, 'eu', 10.5, '2024-01-01', 0.25), (2, 'us', 20, '2024-01-02', NULL), (3, 'eu', NULL, NULL, 1)"))
+    with eng.begin() as c:
+        c.execute(sa.text("CREATE INDEX sales_region_sold ON sales (region, sold DESC)"))
+        c.execute(sa.text("COMMENT ON TABLE sales IS 'one row per sale'"))
+        c.execute(sa.text("COMMENT ON COLUMN sales.amount IS 'in EUR'"))
     return "ok"
 
 
@@ -56,6 +60,16 @@ def _():
     return sa.inspect(eng).get_indexes("sales")
 
 
+@case("table_comment")
+def _():
+    return sa.inspect(eng).get_table_comment("sales")
+
+
+@case("column_comments")
+def _():
+    return {c["name"]: c.get("comment") for c in sa.inspect(eng).get_columns("sales")}
+
+
 @case("foreign_keys")
 def _():
     return sa.inspect(eng).get_foreign_keys("sales")
@@ -73,7 +87,13 @@ def _():
     t = sa.Table("sales", md, autoload_with=eng)
     with eng.connect() as c:
         rows = c.execute(sa.select(t.c.region, sa.func.count()).group_by(t.c.region).order_by(t.c.region)).fetchall()
-    return [[r[0], r[1]] for r in rows]
+    return {
+        "rows": [[r[0], r[1]] for r in rows],
+        "columns": [c.name for c in t.columns],
+        "primary_key": [c.name for c in t.primary_key.columns],
+        "indexes": sorted([ix.name, [c.name for c in ix.columns], ix.unique] for ix in t.indexes),
+        "comment": t.comment,
+    }
 
 
 @case("read_sql")

@@ -8,7 +8,9 @@
  * - 12000..12999 system views, 13000..13999 information_schema, 16383 the tenant database;
  * - 16384 + 4·tableId + {0 table, 1 primary-key index, 2 row type, 3 primary-key constraint};
  * - user schemas other than public: 0x40000000 + 28-bit FNV-1a hash of the name, which is
- *   stable across snapshots and disjoint from the table range for any realistic tableId.
+ *   stable across snapshots and disjoint from the table range for any realistic tableId;
+ * - secondary indexes (CREATE INDEX): 0x50000000 + 28-bit FNV-1a hash of `schema.name` (index
+ *   names are unique per schema), stable for as long as the index exists.
  */
 
 export const PG_CATALOG_NAMESPACE_OID = 11;
@@ -31,6 +33,7 @@ export const UTF8_ENCODING = 6;
 
 const FIRST_USER_OID = 16384;
 const HASHED_NAMESPACE_BASE = 0x40000000;
+const HASHED_INDEX_BASE = 0x50000000;
 
 /** OID of a schema by name; the three builtin schemas keep Postgres' values. */
 export function namespaceOid(schema: string): number {
@@ -62,6 +65,10 @@ export function rowTypeOid(tableId: number): number {
 
 export function primaryKeyConstraintOid(tableId: number): number {
   return tableOid(tableId) + 3;
+}
+
+export function secondaryIndexOid(schema: string, name: string): number {
+  return HASHED_INDEX_BASE + (fnv1a(`${schema}.${name}`) & 0x0fffffff);
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units: tiny, deterministic, good enough spread. */

@@ -7,7 +7,10 @@
  *   index (relkind 'i'); reltuples/relpages come from the snapshot's file row counts and sizes;
  * - pg_type: the table's composite row type (pg_class.reltype);
  * - pg_attribute: one row per column of the table and per key column of the index;
- * - pg_attrdef: one row per column default; pg_index + pg_constraint: the primary key.
+ * - pg_attrdef: one row per column default; pg_index + pg_constraint: the primary key;
+ * - pg_class/pg_index/pg_attribute rows for each CREATE INDEX (secondary-indexes.ts);
+ * - pg_description: COMMENT ON TABLE/COLUMN (objoid = the table, classoid = pg_class, objsubid =
+ *   the column's attnum or 0).
  */
 import type { SnapshotContents, TableDef } from '../catalog/types.js';
 import { columnTypeFromSql, type ColumnType } from '../types/column-types.js';
@@ -31,9 +34,10 @@ import {
 import { pgQuoteIdent } from './pg-ident.js';
 import { catalogTypeByOid, isArrayType } from './pg-types.js';
 import { pgCatalogRelation } from './relations/registry.js';
+import { indexDefinition, keyText, secondaryIndexes, type IndexKey, type SecondaryIndex } from './secondary-indexes.js';
 import type { SqlValue } from './sql-build.js';
 
-/** A COMMENT ON text to expose through pg_description (DuckMesh does not store comments yet). */
+/** A COMMENT ON TABLE/COLUMN text, exposed through pg_description, obj_description and col_description. */
 export interface CatalogComment {
   tableId: number;
   /** Column name for COMMENT ON COLUMN; absent for the table itself. */
@@ -96,7 +100,7 @@ function tableStats(contents: SnapshotContents, t: TableDef): { rows: number; by
   return { rows, bytes };
 }
 
-function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: TableDef): void {
+function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: TableDef, indexes: readonly SecondaryIndex[]): void {
   const oid = tableOid(t.tableId);
   const nsp = namespaceOid(t.schema);
   const stats = tableStats(contents, t);
@@ -106,7 +110,7 @@ function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: T
 
   add(m, 'pg_class', classRow({
     oid, relname: t.name, relnamespace: nsp, reltype: rowTypeOid(t.tableId), relam: HEAP_AM_OID,
-    relfilenode: oid, relpages: pages, reltuples: stats.rows, relhasindex: hasPk, relkind: 'r',
+    relfilenode: oid, relpages: pages, reltuples: stats.rows, relhasindex: hasPk || indexes.length > 0, relkind: 'r',
     relnatts: t.columns.length,
   }));
   add(m, 'pg_type', rowTypeRow(rowTypeOid(t.tableId), t.name, nsp, oid));
@@ -128,6 +132,8 @@ function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: T
       add(m, 'pg_attrdef', [attrdefOid(t.tableId, attnum), oid, attnum, c.defaultValue]);
     }
   });
+
+  for (const ix of indexes) addSecondaryIndex(m, t, types, stats.rows, ix);
 
   if (!hasPk) return;
   const idxOid = primaryKeyIndexOid(t.tableId);
@@ -166,12 +172,61 @@ function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: T
   add(m, '__dm_relsizes', [idxOid, 0]);
 }
 
+/** A CREATE INDEX: its pg_class, pg_attribute and pg_index rows, and its pg_get_indexdef text. */
+function addSecondaryIndex(m: Map<string, SqlValue[][]>, t: TableDef, types: ColumnType[], rows: number, ix: SecondaryIndex): void {
+  const attnumOf = (name: string) => t.columns.findIndex((c) => c.name === name) + 1;
+  // Postgres names an expression's index column after the function it calls (else expr) and
+  // numbers repeated names: lower, lower1, expr, expr1, …
+  const used = new Set<string>();
+  const included: IndexKey[] = ix.include.map((c) => ({ column: c, desc: false, nullsFirst: false }));
+  const columns = [...ix.keys, ...included].map((k) => {
+    const attnum = k.column !== undefined ? attnumOf(k.column) : 0;
+    const base = attnum > 0 ? k.column! : (k.exprName ?? 'expr');
+    let name = base;
+    for (let n = 1; used.has(name); n++) name = `${base}${n}`;
+    used.add(name);
+    return { key: k, attnum, name, type: attnum > 0 ? types[attnum - 1]! : undefined };
+  });
+  const nsp = namespaceOid(t.schema);
+  add(m, 'pg_class', classRow({
+    oid: ix.oid, relname: ix.name, relnamespace: nsp, relam: ix.amOid, relfilenode: ix.oid,
+    relpages: 0, reltuples: rows, relkind: 'i', relnatts: columns.length,
+  }));
+  const text = catalogTypeByOid(Oid.text)!;
+  columns.forEach((c, i) => {
+    const info = c.type !== undefined ? catalogTypeByOid(c.type.pgOid)! : text;
+    add(m, 'pg_attribute', attributeRow(info, typeCollation(info), {
+      attrelid: ix.oid, attname: c.name, atttypmod: c.type?.typMod ?? -1, attnum: i + 1,
+      attndims: c.type !== undefined ? arrayDims(c.type) : 0,
+    }));
+  });
+  const keyColumns = columns.slice(0, ix.keys.length);
+  const exprTexts = keyColumns.filter((c) => c.attnum === 0).map((c) => c.key.expr ?? '');
+  add(m, 'pg_index', rowOf(relation('pg_index'), {}, {
+    indexrelid: ix.oid, indrelid: tableOid(t.tableId), indnatts: columns.length, indnkeyatts: ix.keys.length,
+    indisunique: ix.unique, indnullsnotdistinct: false, indisprimary: false, indisexclusion: false, indimmediate: true,
+    indisclustered: false, indisvalid: true, indcheckxmin: false, indisready: true, indislive: true,
+    indisreplident: false, indkey: columns.map((c) => c.attnum).join(' '),
+    indcollation: keyColumns.map((c) => (c.type !== undefined && typeCollation(catalogTypeByOid(c.type.pgOid)!) === DEFAULT_COLLATION_OID ? DEFAULT_COLLATION_OID : 0)).join(' '),
+    indclass: keyColumns.map(() => '0').join(' '),
+    // pg_index.indoption bits: 1 = DESC, 2 = NULLS FIRST.
+    indoption: keyColumns.map((c) => String((c.key.desc ? 1 : 0) | (c.key.nullsFirst ? 2 : 0))).join(' '),
+    // pg_node_tree in Postgres; here the display text, which pg_get_expr returns as is.
+    indexprs: exprTexts.length > 0 ? exprTexts.join(', ') : null,
+    indpred: ix.predicate,
+  }));
+  add(m, '__dm_indexdefs', [ix.oid, indexDefinition(ix, t), columns.map((c) => keyText(c.key))]);
+  add(m, '__dm_relsizes', [ix.oid, 0]);
+}
+
 export function buildSnapshotModel(contents: SnapshotContents, ctx: ShimContext): SnapshotModel {
   const m = new Map<string, SqlValue[][]>();
   const tables = [...contents.tables].sort((a, b) => a.tableId - b.tableId);
   const schemas = [...new Set(['public', ...tables.map((t) => t.schema)])].filter((s) => !SYSTEM_SCHEMAS.has(s)).sort();
   for (const s of schemas) add(m, 'pg_namespace', namespaceRow(namespaceOid(s), s));
-  for (const t of tables) addTable(m, contents, t);
+  const taken = new Set(tables.flatMap((t) => [tableOid(t.tableId), primaryKeyIndexOid(t.tableId)]));
+  const indexes = secondaryIndexes(contents, taken);
+  for (const t of tables) addTable(m, contents, t, indexes.get(t.tableId) ?? []);
 
   const byId = new Map(tables.map((t) => [t.tableId, t]));
   for (const c of ctx.comments ?? []) {

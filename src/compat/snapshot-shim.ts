@@ -10,6 +10,7 @@
  * reaches it (the engine builds it lazily).
  */
 import type { SnapshotContents } from '../catalog/types.js';
+import { catalogComments } from '../engine/catalog-objects.js';
 import { SYSTEM_ROWS_TABLE } from './instance-setup.js';
 import { instanceObject, PG_CATALOG_SHIM_SCHEMA, snapshotPgObject } from './names.js';
 import { parseColumns, type CatalogRelation } from './relations/relation-def.js';
@@ -39,8 +40,12 @@ const INTERNAL_TABLES: readonly CatalogRelation[] = [
   internalTable('__dm_relsizes', '__dm_oid oid, __dm_bytes int8'),
 ];
 
+/**
+ * `ctx.comments`, when given, replaces the snapshot's own: otherwise the COMMENT ON TABLE/COLUMN
+ * texts stored in the snapshot's catalog objects (as of its watermark) become pg_description.
+ */
 export function snapshotShimSql(contents: SnapshotContents, catalogName: string, ctx: ShimContext): string[] {
-  const model = buildSnapshotModel(contents, ctx);
+  const model = buildSnapshotModel(contents, { ...ctx, comments: ctx.comments ?? catalogComments(contents) });
   const cat = quoteIdent(catalogName);
   const out = [`CREATE SCHEMA IF NOT EXISTS ${cat}.${quoteIdent(PG_CATALOG_SHIM_SCHEMA)}`];
   const create = (sql: string) => out.push(sql.replace(/^CREATE TABLE /, 'CREATE OR REPLACE TABLE '));

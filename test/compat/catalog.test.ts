@@ -462,9 +462,11 @@ describe('needsCompatRewrite', () => {
     expect(routed(`SELECT word FROM t WHERE word <> ALL('{a,b}'::text[])`)).toBe(true);
     expect(routed(`SELECT format('%I.%I', 'a', 'b')`)).toBe(true);
     expect(routed(`SELECT encode(x, 'hex') FROM t`)).toBe(true);
+    expect(routed(`SELECT s[1] FROM string_to_array('a,b', ',') s`)).toBe(true);
     expect(routed(`SELECT 1`)).toBe(false);
     expect(routed(`SELECT id, name FROM users WHERE name ~ 'a.*' AND x::int > 1`)).toBe(false);
     expect(routed(`SELECT array_length(tags), format('{} x', 1), encode('a') FROM users`)).toBe(false);
+    expect(routed(`SELECT string_to_array(name, ',') FROM users, range(3) r`)).toBe(false);
   });
 
   it('keeps DuckDB builtins with other arities working inside catalog queries', async () => {

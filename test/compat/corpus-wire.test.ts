@@ -27,6 +27,9 @@ const FIXTURE = [
 beforeAll(async () => {
   srv = await startServer();
   const c = await connect(srv.port, 'corpus');
+  // Every statement is replayed on a fresh connection, which reads the newest snapshot: wait until
+  // each fixture write is visible, or the first statements may race the commit worker.
+  await c.query('SET duckmesh.wait_for_visibility = on');
   for (const sql of FIXTURE) await c.query(sql);
   await c.end();
 });

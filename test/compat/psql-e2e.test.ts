@@ -50,6 +50,24 @@ describe.runIf(hasPsql)('psql meta-commands', () => {
     expect(out).toMatch(/nspname +\| name/);
   });
 
+  it('COMMENT ON and CREATE INDEX show in \\dt+, \\d+ and \\di (from the stored catalog objects)', async () => {
+    await psql(
+      // later psql sessions read the newest snapshot: wait until these writes are in it
+      'SET duckmesh.wait_for_visibility = on',
+      `COMMENT ON TABLE pets IS 'all the pets'`,
+      `COMMENT ON COLUMN pets.born IS 'date of birth'`,
+      'CREATE INDEX pets_name_born ON pets (name, born DESC)',
+    );
+    const dt = await psql('\\dt+ pets');
+    expect(dt).toMatch(/public \| pets \| table \| tester \| permanent +\| heap +\| [^|]+\| all the pets/);
+    const d = await psql('\\d+ pets');
+    expect(d).toMatch(/ born +\| date +\|[^\n]*\| date of birth/);
+    expect(d).toMatch(/"pets_name_born" btree \(name, born DESC\)/);
+    expect(d).toMatch(/"pets_pkey" PRIMARY KEY, btree \(id\)/);
+    const di = await psql('\\di');
+    expect(di).toMatch(/public \| pets_name_born \| index \| tester \| pets/);
+  });
+
   it('extended protocol: a bound name cast to regclass, information_schema with parameters', async () => {
     const c = await connect(srv.port);
     try {

@@ -10,6 +10,7 @@ import { walkAst } from '../../sql/walk.js';
 import { pgCatalogRelation } from '../relations/registry.js';
 import { names, stringConst, type AstNode } from './ast.js';
 import { isDialectFunction } from './pg-dialect.js';
+import { SCALAR_IN_DUCKDB } from './relations.js';
 import { shimFunction } from './shim-registry.js';
 
 /** Types the Postgres grammar spells as keywords and qualifies with pg_catalog on its own. */
@@ -63,6 +64,13 @@ export function needsCompatRewrite(ast: AstNode): boolean {
         const qualified = n.length === 2 && n[0] === 'pg_catalog' && !KEYWORD_TYPES.has(t);
         found = qualified || PG_ONLY_TYPES.has(t) ||
           ((body.typeName?.arrayBounds?.length ?? 0) > 0 && stringConst(body.arg)?.trim().startsWith('{') === true);
+        break;
+      }
+      case 'RangeFunction': {
+        // FROM string_to_array(…) s: a scalar function DuckDB cannot scan.
+        const fn = body.functions?.[0]?.List?.items?.[0]?.FuncCall;
+        const n = names(fn?.funcname).map((s) => s.toLowerCase());
+        found = n.length === 1 && SCALAR_IN_DUCKDB.has(n[0]!);
         break;
       }
       case 'A_Expr':

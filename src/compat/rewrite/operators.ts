@@ -4,7 +4,8 @@
  *   DuckDB's `~` is a full match → regexp_matches;
  * - LIKE patterns: Postgres' default escape is backslash, DuckDB has none → like_escape(…, '\');
  * - `x = ANY('{a,b}')` and `col = '{0}'` with Postgres array literals → list constructors;
- * - ANY/ALL over int2vector columns → lists.
+ * - ANY/ALL over int2vector columns → lists;
+ * - `x = ANY(list)` in a JOIN condition → list_contains(list, x) (see rewriteJoinExpr).
  */
 import { ARRAY_COLUMNS } from '../relations/registry.js';
 import { parseArrayLiteral } from './array-literal.js';
@@ -100,4 +101,34 @@ export function rewriteAExpr(w: Walker, b: AstNode): AstNode {
     }
   }
   return { A_Expr: { ...w.fields(b), name } };
+}
+
+/**
+ * One conjunct/disjunct of a join condition. DuckDB plans `x = ANY(list)` as a subquery (a mark
+ * join over unnest), which it cannot put in the ON clause of an outer join ("Cannot perform
+ * non-inner join on subquery") — SQLAlchemy's get_indexes joins pg_attribute ON
+ * `a.attnum = ANY(ix.indkey)` in a LEFT JOIN. list_contains(list, x) differs from `= ANY` only by
+ * answering false where Postgres answers NULL; under AND/OR alone (no NOT) a NULL leaf makes the
+ * condition true only if false would too (three-valued logic is monotone), so whether a row
+ * joins is unchanged. Leaves under NOT or inside other expressions keep `= ANY`.
+ */
+function joinCondition(w: Walker, node: AstNode): AstNode {
+  const k = kindOf(node);
+  if (k === 'BoolExpr' && (node.BoolExpr.boolop === 'AND_EXPR' || node.BoolExpr.boolop === 'OR_EXPR')) {
+    return { BoolExpr: { ...node.BoolExpr, args: (node.BoolExpr.args ?? []).map((a: AstNode) => joinCondition(w, a)) } };
+  }
+  if (k === 'A_Expr') {
+    const b = node.A_Expr;
+    if (b.kind === 'AEXPR_OP_ANY' && names(b.name).at(-1) === '=' && b.lexpr !== undefined) {
+      return funcCall(['list_contains'], [arrayOperand(w, b.rexpr), w.x(b.lexpr)]);
+    }
+  }
+  return w.x(node);
+}
+
+export function rewriteJoinExpr(w: Walker, b: AstNode): AstNode {
+  const out = w.fields({ ...b, quals: undefined });
+  if (b.quals !== undefined) out.quals = joinCondition(w, b.quals);
+  else delete out.quals;
+  return { JoinExpr: out };
 }

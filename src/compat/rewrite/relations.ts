@@ -70,7 +70,7 @@ const SCALAR_SRF = new Set(['generate_series', 'unnest', 'generate_subscripts'])
  * FROM, Postgres yields one row holding the array (Grafana: `FROM string_to_array(…) s`), and
  * DuckDB cannot scan a scalar function, so they take the one-row path like catalog functions.
  */
-const SCALAR_IN_DUCKDB = new Set(['string_to_array']);
+export const SCALAR_IN_DUCKDB: ReadonlySet<string> = new Set(['string_to_array']);
 
 export function rewriteRangeFunction(w: Walker, b: AstNode): AstNode {
   const items: AstNode[] = b.functions ?? [];

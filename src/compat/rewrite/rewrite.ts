@@ -9,7 +9,7 @@ import { kindOf, type AstNode } from './ast.js';
 import { rewriteIndirection, rewriteTypeCast } from './casts.js';
 import type { RewriteContext, RewriteResult } from './context.js';
 import { rewriteFuncCall } from './functions.js';
-import { rewriteAExpr } from './operators.js';
+import { rewriteAExpr, rewriteJoinExpr } from './operators.js';
 import { rewriteRangeFunction, rewriteRangeVar } from './relations.js';
 import { rewriteSelectStmt } from './select.js';
 import { sqlValueFunction } from './session-values.js';
@@ -33,6 +33,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   FuncCall: (w, b) => rewriteFuncCall(w, b),
   TypeCast: (w, b, display) => rewriteTypeCast(w, b, display),
   A_Expr: (w, b) => rewriteAExpr(w, b),
+  JoinExpr: (w, b) => rewriteJoinExpr(w, b),
   A_Indirection: (w, b) => rewriteIndirection(w, b),
   // COLLATE pg_catalog."default" / "C": DuckDB compares bytes, which is what C collation means.
   CollateClause: (w, b, display) => w.x(b.arg, display),
