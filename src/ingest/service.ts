@@ -125,6 +125,43 @@ export class IngestService {
     return this.chunked(tenant, keys, (chunk): DeletePayload => ({ op: 'delete', ...base(table), where: null, alias: table.name, keys: chunk }));
   }
 
+  /**
+   * An INSERT whose rows arrive in batches (INSERT … SELECT streaming from DuckDB): each full bus
+   * entry is encoded as soon as it fills, so only compact payload text is kept, never every row
+   * as JS values at once. Limits are checked as rows arrive.
+   */
+  insertBuilder(tenant: string, validator: RowValidator): { add(rows: (string | null)[][]): void; finish(): PendingWrite } {
+    const table = validator.table;
+    const columns = table.columns.map((c) => c.name);
+    const records: BusRecord[] = [];
+    let pending: (string | null)[][] = [];
+    let rows = 0;
+    let bytes = 0;
+    const flush = () => {
+      const text = encodePayload({ op: 'insert', ...base(table), columns, rows: pending });
+      bytes += text.length;
+      this.checkBytes(bytes);
+      records.push({ tenant, kind: 'rows', payload: text });
+      pending = [];
+    };
+    return {
+      add: (batch) => {
+        rows += batch.length;
+        if (rows > this.limits.maxRowsPerWrite) {
+          throw new DuckMeshError(SqlState.programLimitExceeded, `write of more than ${this.limits.maxRowsPerWrite} rows exceeds the limit of rows per statement`);
+        }
+        for (const r of batch) {
+          pending.push(r);
+          if (pending.length >= this.limits.rowsPerEntry) flush();
+        }
+      },
+      finish: () => {
+        if (pending.length > 0 || records.length === 0) flush();
+        return { tenant, records, rows };
+      },
+    };
+  }
+
   private chunked<T>(tenant: string, rows: T[], payload: (chunk: T[]) => RowsPayload): PendingWrite {
     if (rows.length > this.limits.maxRowsPerWrite) {
       throw new DuckMeshError(

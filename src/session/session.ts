@@ -802,6 +802,31 @@ export class Session {
   }
 
   /** Evaluates a read-only SQL query at the session's read snapshot; returns all rows. */
+  /**
+   * Streams a query's result chunk by chunk on the session's snapshot (INSERT … SELECT): `onTypes`
+   * first, then `onChunk` per chunk; the chunk is not kept, so memory stays bounded.
+   */
+  async evaluateChunks(sql: string, onTypes: (types: FieldDesc[]) => void, onChunk: (chunk: DuckDBDataChunk) => void): Promise<void> {
+    const bound = await this.bindForRead();
+    try {
+      const result = await bound.conn.stream(sql).catch((e: unknown) => {
+        throw mapDuckDbError(e);
+      });
+      const types: FieldDesc[] = [];
+      for (let i = 0; i < result.columnCount; i++) types.push({ name: result.columnName(i), type: result.columnType(i), tableOid: 0, columnAttr: 0 });
+      onTypes(types);
+      for (;;) {
+        const chunk = await result.fetchChunk().catch((e: unknown) => {
+          throw mapDuckDbError(e);
+        });
+        if (!chunk || chunk.rowCount === 0) break;
+        onChunk(chunk);
+      }
+    } finally {
+      bound.release();
+    }
+  }
+
   async evaluate(sql: string): Promise<{ types: FieldDesc[]; rows: unknown[][] }> {
     const bound = await this.bindForRead();
     try {

@@ -82,6 +82,13 @@ export class WriteHandler {
     return this.submit(key, stmt, params, async () => {
       const table = await this.resolveTable(stmt.schema, stmt.table);
       const validator = new RowValidator(table, stmt.columns);
+      if (stmt.source.kind === 'select' && !stmt.onConflict) {
+        // Streams: rows become bus payload chunk by chunk (bounded memory for big INSERT … SELECT).
+        const builder = this.ingest.insertBuilder(this.tenant, validator);
+        await this.selectRows(stmt.source.sql, stmt.source.ast, validator, (rows) => builder.add(rows));
+        const write = builder.finish();
+        return { write, tag: `INSERT 0 ${write.rows}` };
+      }
       const rows = await this.rowsOf(stmt, validator, params);
       const tag = `INSERT 0 ${rows.length}`;
       if (!stmt.onConflict) return { write: this.ingest.buildInsert(this.tenant, validator, rows), tag };
@@ -238,15 +245,11 @@ export class WriteHandler {
     const source = stmt.source;
     if (source.kind === 'defaultValues') return [validator.row([], 1)];
     if (source.kind === 'select') {
-      assertSafeQuery(source.ast);
-      const { types, rows } = await this.session.evaluate(source.sql);
-      const encoders = types.map((t) => (t.type ? textEncoderFor(t.type) : (v: unknown) => String(v)));
-      return rows.map((r, i) =>
-        validator.row(
-          r.map((v, j) => ({ kind: 'value', text: v === null ? null : encoders[j]!(v as never) })),
-          i + 1,
-        ),
-      );
+      const out: (string | null)[][] = [];
+      await this.selectRows(source.sql, source.ast, validator, (rows) => {
+        for (const r of rows) out.push(r);
+      });
+      return out;
     }
     const out: (string | null)[][] = new Array(source.rows.length);
     for (let i = 0; i < source.rows.length; i++) {
@@ -270,6 +273,27 @@ export class WriteHandler {
       out[i] = validator.row(values, i + 1);
     }
     return out;
+  }
+
+  /** Runs the SELECT of an INSERT … SELECT and hands over its rows validated, one DuckDB chunk at a time. */
+  private async selectRows(sql: string, ast: unknown, validator: RowValidator, sink: (rows: (string | null)[][]) => void): Promise<void> {
+    assertSafeQuery(ast as never);
+    let encoders: ((v: never) => string)[] = [];
+    let n = 0;
+    await this.session.evaluateChunks(sql, (types) => {
+      encoders = types.map((t) => (t.type ? textEncoderFor(t.type) : (v: unknown) => String(v)));
+    }, (chunk) => {
+      const rows = chunk.getRows();
+      const out: (string | null)[][] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        out[i] = validator.row(
+          r.map((v, j) => ({ kind: 'value', text: v === null ? null : encoders[j]!(v as never) })),
+          ++n,
+        );
+      }
+      sink(out);
+    });
   }
 
   /** Expressions in VALUES (now(), 1+1, …) are evaluated by the tenant's sandboxed DuckDB. */
