@@ -19,7 +19,8 @@ export function postgresEventInsert(table, from, to) {
     FROM generate_series(${from}::bigint, ${to - 1}::bigint) r`;
 }
 
-export async function loadDuckMesh(client, rows, chunk = 500000) {
+// 100k rows per statement: a statement's rows are held as bus payload until it is appended (see docs/performance.md).
+export async function loadDuckMesh(client, rows, chunk = 100000) {
   await client.query(`CREATE TABLE events (${EVENT_COLUMNS})`);
   await client.query(`CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, name TEXT, segment TEXT)`);
   for (let from = 0; from < rows; from += chunk) {
