@@ -17,7 +17,7 @@ import { quoteIdent, quoteLiteral } from '../common/sql-text.js';
 import { columnId } from '../catalog/metadata.js';
 import { isWidening } from '../catalog/type-widening.js';
 import type { ColumnDef, TableDef, TableVersion } from '../catalog/types.js';
-import { hasInterval } from '../storage/parquet-writer.js';
+import { needsTextStorage } from '../storage/parquet-writer.js';
 
 export const HIDDEN_COLUMNS = ['_dm_seq', '_dm_ord', '_dm_del', '_dm_rseq', '_dm_rord'] as const;
 /** Effective row identity exposed by `tableStateSql` (tables without a primary key). */
@@ -122,8 +122,8 @@ export function projection(current: readonly ColumnDef[], source: readonly Colum
       return `CAST(${v === null ? 'NULL' : quoteLiteral(v)} AS ${c.type}) AS ${target}`;
     }
     const ref = quoteIdent(from.name);
-    // Intervals are stored as text (Parquet's INTERVAL is unsigned, see storage/parquet-writer.ts).
-    if (hasInterval(from.type)) return `CAST(${ref} AS ${c.type}) AS ${target}`;
+    // Some types are stored as exact text (Parquet cannot hold them; see storage/parquet-writer.ts).
+    if (needsTextStorage(from.type)) return `CAST(${ref} AS ${c.type}) AS ${target}`;
     if (sameType(from.type, c.type)) return from.name === c.name ? ref : `${ref} AS ${target}`;
     // A narrowing change (only allowed with compatibility NONE) reads values that do not fit as NULL.
     return `${isWidening(from.type, c.type) ? 'CAST' : 'TRY_CAST'}(${ref} AS ${c.type}) AS ${target}`;

@@ -41,7 +41,12 @@ export class ParquetWriter {
 
   constructor(
     private readonly layout: DataLayout,
-    private readonly opts: { threads: number; memoryLimit: string },
+    private readonly opts: {
+      threads: number;
+      memoryLimit: string;
+      /** Spill directory under `<data>/staging/` (default `duckdb-tmp`); one per writer instance. */
+      scratch?: string;
+    },
   ) {}
 
   async connection(): Promise<DuckDBConnection> {
@@ -55,7 +60,7 @@ export class ParquetWriter {
       });
       const conn = await instance.connect();
       const tenants = path.join(this.layout.root, 'tenants') + path.sep;
-      const temp = path.join(this.layout.root, 'staging', 'duckdb-tmp');
+      const temp = path.join(this.layout.root, 'staging', this.opts.scratch ?? 'duckdb-tmp');
       mkdirSync(tenants, { recursive: true });
       mkdirSync(temp, { recursive: true });
       for (const sql of [
@@ -84,24 +89,38 @@ export class ParquetWriter {
     return new Stage(this, conn, name, tenant, tableId, columns, schemaVersion);
   }
 
-  /** COPYs `relation` to a new data file of the table; fsync + rename; returns the record. */
+  /**
+   * COPYs `relation` (a table, or a parenthesized query) to a new data file of the table; fsync +
+   * rename; returns the record. Without `rowCount`, the count COPY reports is recorded. `origin`
+   * 'compaction' marks the file name (see `isCompactedFile`).
+   */
   async writeFile(
     conn: DuckDBConnection,
     relation: string,
-    meta: { tenant: string; tableId: number; rowCount: number; minSeq: number; maxSeq: number; schemaVersion: number; mutations: boolean },
+    meta: {
+      tenant: string;
+      tableId: number;
+      rowCount?: number;
+      minSeq: number;
+      maxSeq: number;
+      schemaVersion: number;
+      mutations: boolean;
+      origin?: 'commit' | 'compaction';
+    },
     /** The table columns of `relation` (the hidden ones follow); types Parquet cannot hold are converted. */
     columns?: readonly ColumnDef[],
   ): Promise<NewFile> {
     // Random bytes: an old and a new leader on different hosts may share a pid and a seq range.
-    const name = `${meta.minSeq}-${meta.maxSeq}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.parquet`;
+    const suffix = meta.origin === 'compaction' ? COMPACTED_SUFFIX : '.parquet';
+    const name = `${meta.minSeq}-${meta.maxSeq}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}${suffix}`;
     const relative = this.layout.newDataFile(meta.tenant, meta.tableId, name);
     const absolute = this.layout.absolute(relative);
     mkdirSync(path.dirname(absolute), { recursive: true });
     const tmp = absolute + '.tmp';
-    const source = columns?.some((c) => hasInterval(c.type))
-      ? `(SELECT ${columns.map((c) => (hasInterval(c.type) ? `CAST(${quoteIdent(c.name)} AS ${parquetStorageType(c.type)}) AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ')}, ${[SEQ_COLUMN, ORD_COLUMN, DEL_COLUMN, RSEQ_COLUMN, RORD_COLUMN].join(', ')} FROM ${relation})`
+    const source = columns?.some((c) => needsTextStorage(c.type))
+      ? `(SELECT ${columns.map((c) => (needsTextStorage(c.type) ? `CAST(${quoteIdent(c.name)} AS ${parquetStorageType(c.type)}) AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ')}, ${[SEQ_COLUMN, ORD_COLUMN, DEL_COLUMN, RSEQ_COLUMN, RORD_COLUMN].join(', ')} FROM ${relation})`
       : relation;
-    await conn.run(`COPY ${source} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    const copied = await conn.run(`COPY ${source} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     // Async fs work runs on libuv's pool: the fsyncs do not stall the event loop.
     const bytes = await readFile(tmp);
     await syncFile(tmp);
@@ -111,7 +130,7 @@ export class ParquetWriter {
       tenant: meta.tenant,
       tableId: meta.tableId,
       path: relative,
-      rowCount: meta.rowCount,
+      rowCount: meta.rowCount ?? Number(copied.rowsChanged),
       byteSize: bytes.length,
       checksum: crc32(bytes).toString(16).padStart(8, '0'),
       minSeq: meta.minSeq,
@@ -246,17 +265,21 @@ export class Stage {
 }
 
 /**
- * Parquet's INTERVAL is unsigned and millisecond-precise: DuckDB refuses negative intervals and
- * would drop microseconds. Interval values (also nested in lists and structs) are therefore stored
- * as their exact text and cast back when read (see engine/table-state.ts `projection`).
+ * Types Parquet cannot hold exactly, stored as their exact text and cast back when read (see
+ * engine/table-state.ts `projection`): INTERVAL (Parquet's is unsigned and millisecond-precise;
+ * DuckDB refuses negative ones), HUGEINT / UHUGEINT (written as DOUBLE: digits lost) and
+ * TIME WITH TIME ZONE (normalized to UTC: the offset lost). Also when nested in lists and structs.
  */
-export function hasInterval(type: string): boolean {
-  return /\bINTERVAL\b/i.test(type);
+const TEXT_STORED = /\b(INTERVAL|HUGEINT|UHUGEINT|TIME WITH TIME ZONE|TIMETZ)\b/gi;
+
+export function needsTextStorage(type: string): boolean {
+  TEXT_STORED.lastIndex = 0;
+  return TEXT_STORED.test(type);
 }
 
-/** The type a column is stored as in Parquet: INTERVAL anywhere in it becomes VARCHAR. */
+/** The type a column is stored as in Parquet (see `needsTextStorage`). */
 export function parquetStorageType(type: string): string {
-  return type.replace(/\bINTERVAL\b/gi, 'VARCHAR');
+  return type.replace(TEXT_STORED, 'VARCHAR');
 }
 
 const CANONICAL_INTERVAL = /^(-?\d+) months (-?\d+) days (-?\d+) microseconds$/;
@@ -275,6 +298,14 @@ async function syncFile(p: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Name ending of files written by compaction (`<minSeq>-<maxSeq>-<time>-<random>.compacted.parquet`). */
+export const COMPACTED_SUFFIX = '.compacted.parquet';
+
+/** Whether a data file (path or name) was written by compaction rather than by the commit worker. */
+export function isCompactedFile(p: string): boolean {
+  return p.endsWith(COMPACTED_SUFFIX);
 }
 
 /** CRC-32 of a file as stored in the catalog (used by the integrity checker). */
