@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pino from 'pino';
 import { DuckMeshError } from '../common/errors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -7,15 +7,18 @@ import { openBus, openCatalog, usesEmbeddedStorage } from '../node/backends.js';
 import { DataLayout } from '../storage/layout.js';
 import { DataDirLock } from '../storage/lock.js';
 import { GcWorker } from '../workers/gc-worker.js';
+import { connectionFromFlags, formatBackfillReport, parseTableName, runBackfill } from './backfill.js';
+import type { BackfillFormat } from './backfill-source.js';
 import { runBackup } from './backup.js';
 import { formatCheckReport, runCheck } from './check.js';
 import { OpsError } from './data-dir.js';
 import { createProgress, formatBytes } from './progress.js';
 import { runRestore } from './restore.js';
+import { formatReplayReport, parseFromSeq, runReplay } from './replay.js';
 import { checkWindow, formatDuration, parseDuration, retentionPolicy } from './retention.js';
 
 /**
- * Operator commands: `duckmesh check`, `backup`, `restore`, `gc`. Exit status: 0 success / healthy,
+ * Operator commands: `duckmesh check`, `backup`, `restore`, `gc`, `replay`, `backfill`. Exit status: 0 success / healthy,
  * 1 problems found (check), 2 the command could not run (bad arguments, not a data directory, …).
  */
 export function registerOpsCommands(program: Command): void {
@@ -156,6 +159,103 @@ export function registerOpsCommands(program: Command): void {
         }
       }),
     );
+
+  registerReplayAndBackfill(program);
+}
+
+/** `duckmesh replay` and `duckmesh backfill` (issue 7 item 5; see replay.ts and backfill.ts). */
+function registerReplayAndBackfill(program: Command): void {
+  program
+    .command('replay')
+    .description('re-materialize tables from the bus from a sequence on: a new snapshot, same watermark, rows < N kept and entries >= N re-applied')
+    .requiredOption('--from <seq|token>', 'first bus sequence to re-apply (or a visibility token dm1.…)')
+    .option('-t, --table <name>', 'table to replay, as [tenant.]schema.table or table (repeatable)', collect, [] as string[])
+    .option('--all', 'replay every table (of --tenant, or of every tenant)')
+    .option('--tenant <name>', 'tenant (database) the --table names are in')
+    .option('-c, --config <file>', 'JSON config file (env DUCKMESH_CONFIG)')
+    .option('-D, --data-dir <dir>', 'data directory (env DUCKMESH_DATA_DIR; default ./duckmesh-data)')
+    .option('--catalog <url>', "catalog: 'embedded' (default) or postgres://…")
+    .option('--bus <url>', "ingest bus: 'embedded' (default), postgres://… or nats://…")
+    .option('--json', 'print the report as JSON')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nAn embedded data directory must not be in use (stop duckmesh serve; replay takes its lock). With a shared\n' +
+        'catalog and bus, replay holds the commit-worker lease: stop the worker role meanwhile. Entries from --from up\n' +
+        'to the watermark must still be on the bus. Safe to interrupt: nothing changes until the final publication;\n' +
+        'run it again to resume.',
+    )
+    .action(async (opts: Record<string, unknown>) =>
+      runCommand(async () => {
+        const config = configFrom(opts as Record<string, string | boolean | undefined>);
+        const report = await runReplay(config, {
+          fromSeq: parseFromSeq(String(opts['from'])),
+          tables: opts['table'] as string[],
+          all: Boolean(opts['all']),
+          ...(typeof opts['tenant'] === 'string' ? { tenant: opts['tenant'] } : {}),
+          progress: createProgress({ quiet: Boolean(opts['quiet']) }),
+        });
+        process.stdout.write(opts['json'] ? JSON.stringify(report, null, 2) + '\n' : formatReplayReport(report));
+        return 0;
+      }),
+    );
+
+  program
+    .command('backfill')
+    .description('bulk-load Parquet, CSV or NDJSON files into a table of a running DuckMesh as one idempotent write (pg-wire client)')
+    .argument('<files...>', 'input files or globs (format from the extension: .parquet, .csv/.tsv, .ndjson/.jsonl/.json)')
+    .requiredOption('-t, --table <name>', 'target table, [schema.]table')
+    .option('--url <url>', 'postgres://user:password@host:port/database of DuckMesh (else the flags below, PG* env)')
+    .option('-H, --host <host>', 'DuckMesh host (env PGHOST; default 127.0.0.1)')
+    .option('-p, --port <port>', 'DuckMesh pg-wire port (env PGPORT; default 5433)')
+    .option('-U, --user <user>', 'user (env PGUSER); the password comes from PGPASSWORD or --url')
+    .option('-d, --database <name>', 'database = tenant (env PGDATABASE; default duckmesh)')
+    .addOption(new Option('--format <format>', 'input format for every file (default: from the extension)').choices(['parquet', 'csv', 'ndjson']))
+    .option('--idempotency-key <key>', 'key of this backfill (default: derived from the database, table and the files\' paths, sizes and mtimes)')
+    .option('--part-rows <n>', 'rows per part; larger inputs become several writes, one key each (default 1000000)')
+    .option('--allow-missing-columns', 'table columns the files lack take their defaults')
+    .option('--ignore-extra-columns', 'file columns the table lacks are dropped')
+    .option('--delimiter <char>', 'CSV field delimiter (default: detected)')
+    .option('--no-header', 'CSV files have no header line (columns map by position)')
+    .option('--wait', 'wait until the backfill is visible in a snapshot')
+    .option('--wait-timeout <duration>', 'bound of --wait (default 60s)')
+    .option('--json', 'print the receipt as JSON')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nRows are validated (all files, every row) before anything is sent; a bad row is reported with file, row and\n' +
+        'column and nothing is written. Interrupted? Run the same command again: parts already written are answered\n' +
+        'with their original receipts by the idempotency key (within retention.idempotencyKeyHours, default 24 h).',
+    )
+    .action(async (files: string[], opts: Record<string, unknown>) =>
+      runCommand(async () => {
+        const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+        parseTableName(String(opts['table']));
+        const partRows = str('partRows');
+        if (partRows !== undefined && !/^\d+$/.test(partRows)) throw new OpsError(`--part-rows must be a positive integer, got ${JSON.stringify(partRows)}`);
+        const waitTimeout = str('waitTimeout');
+        const report = await runBackfill({
+          files,
+          table: String(opts['table']),
+          connection: connectionFromFlags({ url: str('url'), host: str('host'), port: str('port'), user: str('user'), database: str('database') }),
+          ...(str('format') ? { format: str('format') as BackfillFormat } : {}),
+          csv: { header: opts['header'] !== false, ...(str('delimiter') !== undefined ? { delimiter: str('delimiter') } : {}) },
+          ...(str('idempotencyKey') !== undefined ? { idempotencyKey: str('idempotencyKey') } : {}),
+          ...(partRows !== undefined ? { partRows: Number(partRows) } : {}),
+          allowMissingColumns: Boolean(opts['allowMissingColumns']),
+          ignoreExtraColumns: Boolean(opts['ignoreExtraColumns']),
+          wait: Boolean(opts['wait']),
+          ...(waitTimeout !== undefined ? { waitTimeoutMs: parseDuration(waitTimeout) } : {}),
+          progress: createProgress({ quiet: Boolean(opts['quiet']) }),
+        });
+        process.stdout.write(opts['json'] ? JSON.stringify(report, null, 2) + '\n' : formatBackfillReport(report));
+        return 0;
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function configFrom(opts: Record<string, string | boolean | undefined>): Config {

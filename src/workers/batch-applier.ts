@@ -27,6 +27,14 @@ interface TableState {
   live: { relation: string; version: number; mutations: boolean } | null;
 }
 
+export interface BatchApplierOptions {
+  /**
+   * Replay (ops/replay.ts): per table id, the files whose rows are the table's state before the
+   * first entry applied — instead of the table's files in the parent snapshot.
+   */
+  baseFiles?: ReadonlyMap<number, readonly FileRef[]>;
+}
+
 /** Above this many stored rows the state is read from the files per write instead of materialized. */
 const MATERIALIZE_MAX_ROWS = 2_000_000;
 
@@ -55,6 +63,7 @@ export class BatchApplier {
     private readonly layout: DataLayout,
     private readonly log: Logger,
     private readonly parentSnapshotId: number | null,
+    private readonly options: BatchApplierOptions = {},
   ) {}
 
   async apply(e: BusEntry): Promise<void> {
@@ -280,6 +289,8 @@ export class BatchApplier {
 
   private async publishedFiles(tenant: string, state: TableState): Promise<FileRef[]> {
     if (state.published) return state.published;
+    const base = this.options.baseFiles?.get(state.base.tableId);
+    if (base) return (state.published = [...base]);
     let p = this.parents.get(tenant);
     if (!p) {
       p = this.parentSnapshotId === null ? Promise.resolve(null) : this.catalog.snapshotContents(tenant, this.parentSnapshotId);
