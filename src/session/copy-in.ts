@@ -4,6 +4,7 @@
  * write, exactly like a multi-row INSERT: one bus append, one token. Any bad line, CopyFail or a
  * disconnect writes nothing.
  */
+import { createHash } from 'node:crypto';
 import { DuckMeshError, SqlState } from '../common/errors.js';
 import type { TableDef } from '../catalog/types.js';
 import { RowValidator, type CellValue } from '../ingest/validate-rows.js';
@@ -36,10 +37,10 @@ export async function startCopyIn(session: Session, stmt: CopyStatement, opts: C
   if (session.inTransaction && session.settings.get('transaction_read_only') === 'on') {
     throw new DuckMeshError(SqlState.readOnlySqlTransaction, 'cannot execute COPY FROM in a read-only transaction');
   }
-  if (session.settings.get('duckmesh.idempotency_key')) {
-    // Never ignore a key silently: until COPY honours keys, refuse the write.
-    throw new DuckMeshError(SqlState.featureNotSupported, 'duckmesh.idempotency_key is not supported with COPY yet');
-  }
+  // Like any write statement, COPY consumes the session's idempotency key. Its fingerprint is a
+  // hash of the target and of the input bytes as sent (streamed: the input is never kept).
+  const key = session.writes.consumeIdempotencyKey();
+  const hash = key ? createHash('sha256').update(JSON.stringify({ copy: [stmt.schema, stmt.table, stmt.columns, opts] })) : null;
   const table = await session.writes.resolveTable(stmt.schema, stmt.table!);
   const validator = new RowValidator(table, stmt.columns);
   const columns = stmt.columns ?? table.columns.map((c) => c.name);
@@ -83,12 +84,17 @@ export async function startCopyIn(session: Session, stmt: CopyStatement, opts: C
   return {
     format: opts.format === 'binary' ? 1 : 0,
     columnCount: columns.length,
-    write: (data) => guarded(() => decoder.push(data)),
+    write: (data) =>
+      guarded(() => {
+        hash?.update(data);
+        decoder.push(data);
+      }),
     finish: async () => {
       guarded(() => decoder.end());
       state = 'done';
       const n = rows.length;
-      if (n > 0) await commitRows(session, stmt, table, validator, rows);
+      const idempotency = key ? { key, fingerprint: hash!.digest('hex') } : undefined;
+      if (n > 0) await commitRows(session, stmt, table, validator, rows, idempotency);
       rows.length = 0;
       return `COPY ${n}`;
     },
@@ -166,6 +172,7 @@ async function commitRows(
   table: TableDef,
   validator: RowValidator,
   rows: (string | null)[][],
+  idempotency?: { key: string; fingerprint: string },
 ): Promise<void> {
   const ingest = session.ctx.ingest;
   const run = async (): Promise<Receipt | null> => {
@@ -174,8 +181,10 @@ async function commitRows(
       throw new DuckMeshError(SqlState.undefinedTable, `table "${table.name}" was dropped or changed while COPY was running; nothing was written`);
     }
     const write = ingest.buildInsert(session.tenant, validator, rows);
-    if (session.bufferWrite(write)) return null;
-    return ingest.commit([write]);
+    // In a transaction the key travels with the buffered write (see WriteHandler.commitBuffered).
+    const keyed = idempotency ? { ...write, idempotencyKey: idempotency.key, fingerprint: idempotency.fingerprint } : write;
+    if (session.bufferWrite(keyed)) return null;
+    return ingest.commit([write], idempotency ? { idempotency } : {});
   };
   const receipt = session.inTransaction ? await run() : await ingest.gate(session.tenant).withShared(run);
   if (receipt) await session.afterWrite(receipt);

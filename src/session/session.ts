@@ -13,7 +13,8 @@ import { classifyWithDuckDb } from '../sql/duckdb-fallback.js';
 import { assertSafeQuery } from '../sql/guard.js';
 import { classifyStatement } from '../sql/classify.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
-import type { SelectStatement, Statement, TransactionStatement } from '../sql/statements.js';
+import type { AstNode, SelectStatement, Statement, TransactionStatement } from '../sql/statements.js';
+import { REQUIRE_KEY_SETTING } from '../ingest/idempotency.js';
 import { decodeToken, encodeToken } from '../visibility/token.js';
 import type { VisibilityTracker } from '../visibility/tracker.js';
 import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
@@ -149,7 +150,7 @@ export class Session {
 
   private checkRole(stmt: Statement): void {
     // Statements that change data or schema.
-    const write = ['insert', 'update', 'delete', 'createTable', 'dropTable', 'alterTable', 'createView', 'dropView', 'comment', 'createIndex'].includes(stmt.kind);
+    const write = ['insert', 'update', 'delete', 'createTable', 'dropTable', 'alterTable', 'createView', 'dropView', 'comment', 'createIndex', 'alterDatabase'].includes(stmt.kind);
     if (write && !this.ctx.roles.ingest) {
       throw new DuckMeshError(SqlState.readOnlySqlTransaction, 'this DuckMesh node does not accept writes (role "ingest" is not enabled)');
     }
@@ -194,6 +195,8 @@ export class Session {
         return this.writes.ddl.comment(stmt);
       case 'createIndex':
         return this.writes.ddl.createIndex(stmt);
+      case 'alterDatabase':
+        return this.alterDatabase(stmt.ast);
       case 'set':
         return this.set(stmt.name, stmt.value, stmt.local);
       case 'reset':
@@ -481,6 +484,37 @@ export class Session {
       if (s && s !== '$user' && s !== 'pg_catalog') return s;
     }
     return 'public';
+  }
+
+  /**
+   * `ALTER DATABASE <this tenant> SET|RESET duckmesh.require_idempotency_key`: the tenant's policy
+   * that every row write carries an idempotency key (DM009 otherwise). Other per-database
+   * settings are not supported.
+   */
+  private async alterDatabase(ast: AstNode): Promise<ExecResult> {
+    const s = ast.AlterDatabaseSetStmt;
+    if (s.dbname !== this.tenant) {
+      throw new DuckMeshError(SqlState.insufficientPrivilege, `only database "${this.tenant}" (this session's) can be altered here`);
+    }
+    const set = s.setstmt ?? {};
+    const name = String(set.name ?? '').toLowerCase();
+    if (name !== `duckmesh.${REQUIRE_KEY_SETTING}`) {
+      throw new DuckMeshError(SqlState.featureNotSupported, `ALTER DATABASE … SET supports only duckmesh.${REQUIRE_KEY_SETTING}`);
+    }
+    let value: string | null = null;
+    if (set.kind === 'VAR_SET_VALUE') {
+      const c = set.args?.[0]?.A_Const ?? {};
+      const text = String(c.sval?.sval ?? c.ival?.ival ?? c.boolval?.boolval ?? (c.ival ? 0 : ''));
+      const on = ['on', 'true', 'yes', '1', 't', 'y'].includes(text.toLowerCase());
+      if (!on && !['off', 'false', 'no', '0', 'f', 'n'].includes(text.toLowerCase())) {
+        throw new DuckMeshError(SqlState.invalidParameterValue, `parameter "duckmesh.${REQUIRE_KEY_SETTING}" requires a Boolean value`);
+      }
+      value = on ? 'on' : null;
+    } else if (set.kind !== 'VAR_RESET' && set.kind !== 'VAR_SET_DEFAULT') {
+      throw new DuckMeshError(SqlState.featureNotSupported, 'this form of ALTER DATABASE is not supported');
+    }
+    await this.ctx.catalog.setTenantSetting(this.tenant, REQUIRE_KEY_SETTING, value);
+    return { kind: 'command', tag: 'ALTER DATABASE' };
   }
 
   /** Client introspection (pg_catalog, information_schema, version(), ::regclass…): rewritten on the parse tree. */

@@ -83,6 +83,8 @@ export function classifyStatement(p: ParsedStatement): Statement {
     case 'RenameStmt':
       if (isTableRename(s)) return raw('alterTable', p);
       break;
+    case 'AlterDatabaseSetStmt':
+      return raw('alterDatabase', p);
     case 'CheckPointStmt':
       return { kind: 'checkpoint' };
     case 'VacuumStmt':

@@ -227,7 +227,8 @@ export interface RawStatement {
     | 'comment'
     | 'alterTable'
     | 'createView'
-    | 'dropView';
+    | 'dropView'
+    | 'alterDatabase';
   /** The statement node itself (e.g. `{ IndexStmt: {...} }`) for a later handler. */
   ast: AstNode;
   text: string;

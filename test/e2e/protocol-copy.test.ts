@@ -165,6 +165,28 @@ describe('COPY FROM STDIN', () => {
     expect(await count('stock')).toBe(2);
   });
 
+  it('duckmesh.idempotency_key: a repeated COPY answers the original token and writes nothing; other data → DM004', async () => {
+    await c.rows('CREATE TABLE idem_copy (k TEXT, n INTEGER)');
+    const token = async () => (await c.rows('SHOW duckmesh.last_visibility_token'))[0]![0]!;
+    await c.rows(`SET duckmesh.idempotency_key = 'copy-1'`);
+    expect(tagOf(await copyIn('COPY idem_copy FROM STDIN', ['a\t1\nb\t2\n']))).toEqual(['COPY 2']);
+    const first = await token();
+    // The same input, split differently, with the same key: the original receipt, nothing new.
+    await c.rows(`SET duckmesh.idempotency_key = 'copy-1'`);
+    const again = await copyIn('COPY idem_copy FROM STDIN', ['a\t1\n', 'b\t2\n']);
+    expect(errorOf(again)).toBeNull();
+    expect(await token()).toBe(first);
+    // The key was consumed: the next COPY without a key is an ordinary write.
+    expect(await c.rows('SHOW duckmesh.idempotency_key')).toEqual([['']]);
+    await c.rows(`SET duckmesh.idempotency_key = 'copy-1'`);
+    const other = await copyIn('COPY idem_copy FROM STDIN', ['a\t1\nb\t3\n']);
+    expect(errorOf(other)?.['C']).toBe('DM004');
+    expect(await c.rows('SELECT k, n FROM idem_copy ORDER BY k')).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+  });
+
   it('binary format round-trips through COPY TO STDOUT (BINARY)', async () => {
     await c.rows('CREATE TABLE bin_src (i2 SMALLINT, i8 BIGINT, f8 DOUBLE PRECISION, n NUMERIC(10,3), b BOOLEAN, t TEXT, bt BYTEA, d DATE, ts TIMESTAMP, tz TIMESTAMPTZ, u UUID, arr INTEGER[], tarr TEXT[])');
     await c.rows('CREATE TABLE bin_dst (i2 SMALLINT, i8 BIGINT, f8 DOUBLE PRECISION, n NUMERIC(10,3), b BOOLEAN, t TEXT, bt BYTEA, d DATE, ts TIMESTAMP, tz TIMESTAMPTZ, u UUID, arr INTEGER[], tarr TEXT[])');

@@ -127,7 +127,11 @@ describe('idempotency keys', () => {
     const c = await connect(srv.port, 'strict');
     try {
       await c.query('CREATE TABLE t (x INTEGER)');
-      await srv.server.node.catalog.setTenantSetting('strict', 'require_idempotency_key', 'on');
+      await c.query('ALTER DATABASE strict SET duckmesh.require_idempotency_key = on');
+      expect(await srv.server.node.catalog.tenantSettings('strict')).toEqual({ require_idempotency_key: 'on' });
+      // Only the session's own database, and only this setting.
+      expect((await errorOf(c, 'ALTER DATABASE other SET duckmesh.require_idempotency_key = on'))?.code).toBe('42501');
+      expect((await errorOf(c, `ALTER DATABASE strict SET work_mem = '1GB'`))?.code).toBe('0A000');
       await new Promise((r) => setTimeout(r, 2100)); // the policy is cached for 2 s
       const err = await errorOf(c, 'INSERT INTO t VALUES (1)');
       expect(err?.code).toBe('DM009');
@@ -135,6 +139,8 @@ describe('idempotency keys', () => {
       await c.query('INSERT INTO t VALUES (1)');
       // Other tenants are not affected.
       await admin.query('INSERT INTO events VALUES (\'free\', 1)');
+      await c.query('ALTER DATABASE strict RESET duckmesh.require_idempotency_key');
+      expect(await srv.server.node.catalog.tenantSettings('strict')).toEqual({});
     } finally {
       await srv.server.node.catalog.setTenantSetting('strict', 'require_idempotency_key', null);
       await c.end();
