@@ -147,7 +147,12 @@ export interface FileRecord {
   removedSnapshot: number | null;
   /** Schema version of the table the file's columns follow (1 when not given). */
   schemaVersion: number;
-  /** True when the file holds updated row versions or delete markers, not only inserted rows. */
+  /**
+   * True when the file may hold rows that supersede or delete rows of the table: updated row
+   * versions, delete markers, or (tables with a primary key) a key that repeats within the file or
+   * repeats a live key of the table's older files. When no file of a table is flagged, readers
+   * scan it without the newest-version-per-key merge.
+   */
   mutations: boolean;
 }
 

@@ -77,7 +77,10 @@ function stateSql(t: TableDef, versions: readonly TableVersion[], files: readonl
   const cols = t.columns.map((c) => quoteIdent(c.name));
   const rid = withRid ? [`coalesce(_dm_rseq, _dm_seq) AS ${RID_SEQ}`, `coalesce(_dm_rord, _dm_ord) AS ${RID_ORD}`] : [];
   const mutations = files.some((f) => f.mutations) || extra.some((e) => e.mutations);
-  const plain = t.primaryKey.length === 0 && !mutations;
+  // Files flag every possible repeat of a key (FileRecord.mutations), so a keyed table whose files
+  // are all unflagged needs no merge; rows staged by the commit worker are not checked until they
+  // are written, so with extra rows a keyed table is always merged.
+  const plain = !mutations && (t.primaryKey.length === 0 || extra.length === 0);
   // A plain scan of an append-only table reads no hidden column at all.
   const parts = sourceParts(t, versions, files, extra, withRid || !plain);
   if (parts.length === 0) {

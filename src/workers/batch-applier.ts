@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { rmSync } from 'node:fs';
 import { DuckMeshError, SqlState } from '../common/errors.js';
+import { quoteIdent } from '../common/sql-text.js';
 import type { BusEntry } from '../bus/types.js';
 import { columnId, firstVersionOf, versionBefore } from '../catalog/metadata.js';
 import type { Catalog, NewFile, SnapshotContents, TableDef, TableVersion } from '../catalog/types.js';
@@ -34,6 +35,9 @@ export interface BatchApplierOptions {
    */
   baseFiles?: ReadonlyMap<number, readonly FileRef[]>;
 }
+
+/** Keyed tables with more stored rows than this are not checked for repeated keys (flagged instead). */
+const KEY_CHECK_MAX_ROWS = 5_000_000;
 
 /** Above this many stored rows the state is read from the files per write instead of materialized. */
 const MATERIALIZE_MAX_ROWS = 2_000_000;
@@ -272,10 +276,38 @@ export class BatchApplier {
   }
 
   private async flush(state: TableState): Promise<void> {
+    await this.flagKeyRepeats(state);
     const file = await state.stage!.flush();
     if (!file) return;
     this.written.push(file);
     state.batchFiles.push({ path: this.layout.absolute(file.path), schemaVersion: file.schemaVersion ?? 1, mutations: file.mutations ?? false, rowCount: file.rowCount });
+  }
+
+  /**
+   * A file of a keyed table may skip the readers' newest-version-per-key merge only when none of
+   * its keys repeats — within the file, or a live key of the table's older files (FileRecord
+   * .mutations). Checked once per file; tables already flagged or too big to check cheaply are
+   * flagged without checking (compaction clears that: a full fold writes unique keys).
+   */
+  private async flagKeyRepeats(state: TableState): Promise<void> {
+    const stage = state.stage!;
+    if (stage.mutations) return;
+    const version = state.versions.find((v) => v.version === stage.schemaVersion);
+    const pk = version?.primaryKey ?? state.base.primaryKey;
+    if (pk.length === 0) return;
+    const files = [...(await this.publishedFiles(stage.tenant, state)), ...state.batchFiles];
+    if (files.some((f) => f.mutations) || files.reduce((n, f) => n + (f.rowCount ?? 0), 0) > KEY_CHECK_MAX_ROWS) {
+      stage.sqlMutations = true;
+      return;
+    }
+    const keys = pk.map(quoteIdent);
+    let sql = `SELECT (SELECT count(*) FROM (SELECT 1 FROM ${stage.relation} GROUP BY ${keys.join(', ')} HAVING count(*) > 1))`;
+    if (files.length > 0) {
+      const def: TableDef = { ...state.base, columns: version?.columns ?? state.base.columns, primaryKey: pk, schemaVersion: stage.schemaVersion };
+      const live = tableStateSql(def, state.versions, files, []);
+      sql += ` + (SELECT count(*) FROM ${stage.relation} AS s WHERE EXISTS (SELECT 1 FROM (${live}) AS e WHERE ${keys.map((k) => `e.${k} = s.${k}`).join(' AND ')}))`;
+    }
+    if ((await stage.count(sql)) > 0) stage.sqlMutations = true;
   }
 
   private async table(tableId: number): Promise<TableState | null> {

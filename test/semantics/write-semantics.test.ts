@@ -44,6 +44,37 @@ describe('write semantics', () => {
     ]);
   });
 
+  it('keyed-table files flag only writes that repeat a key; unflagged tables are read without the merge, with the same rows', async () => {
+    await c.query('CREATE TABLE dim (id INTEGER PRIMARY KEY, name TEXT)');
+    await c.query(`INSERT INTO dim VALUES (1, 'a'), (2, 'b')`);
+    await c.query(`INSERT INTO dim VALUES (3, 'c')`);
+    expect(await rows('SELECT * FROM dim ORDER BY id')).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+      { id: 3, name: 'c' },
+    ]);
+    const node = srv.server.node;
+    const flags = async () => {
+      const snap = (await node.catalog.latestSnapshot())!;
+      const contents = await node.catalog.snapshotContents('duckmesh', snap.snapshotId);
+      const table = contents.tables.find((t) => t.name === 'dim')!;
+      return (contents.files.get(table.tableId) ?? []).map((f) => f.mutations);
+    };
+    expect((await flags()).every((m) => !m)).toBe(true);
+    const plan = (await c.query('EXPLAIN SELECT * FROM dim')).rows.map((r) => Object.values(r).join(' ')).join('\n');
+    expect(plan).not.toMatch(/WINDOW|row_number/i);
+    // A repeated key (a later file) is flagged, and the newest version wins.
+    await c.query(`INSERT INTO dim VALUES (2, 'B')`);
+    expect(await rows('SELECT * FROM dim ORDER BY id')).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'B' },
+      { id: 3, name: 'c' },
+    ]);
+    expect((await flags()).some((m) => m)).toBe(true);
+    const merged = (await c.query('EXPLAIN SELECT * FROM dim')).rows.map((r) => Object.values(r).join(' ')).join('\n');
+    expect(merged).toMatch(/WINDOW|row_number/i);
+  });
+
   it('INSERT … ON CONFLICT follows Postgres: target = the key, excluded.*, WHERE, DO NOTHING', async () => {
     await c.query('CREATE TABLE up (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, tag TEXT)');
     await c.query(`INSERT INTO up VALUES (1, 1, 'one'), (2, 2, 'two')`);

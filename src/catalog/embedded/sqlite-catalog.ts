@@ -106,6 +106,9 @@ const MIGRATIONS: string[] = [
   `CREATE INDEX IF NOT EXISTS files_by_removed ON files (removed_snapshot) WHERE removed_snapshot IS NOT NULL;
    CREATE INDEX IF NOT EXISTS files_by_table_id ON files (table_id);
    CREATE INDEX IF NOT EXISTS snapshots_by_expiry ON snapshots (expired_at, snapshot_id);`,
+  // files.mutations now also means "may repeat a key of an older file" (see FileRecord.mutations):
+  // files written before the commit worker checked that are marked, conservatively.
+  `UPDATE files SET mutations = 1 WHERE table_id IN (SELECT table_id FROM tables WHERE primary_key_json <> '[]');`,
 ];
 
 interface LeaseRow {

@@ -137,4 +137,11 @@ export const CATALOG_MIGRATIONS: Migration[] = [
       CREATE INDEX IF NOT EXISTS files_by_table_id ON ${s}.files (table_id);
       CREATE INDEX IF NOT EXISTS snapshots_by_expiry ON ${s}.snapshots (expired_at, snapshot_id);`,
   },
+  {
+    version: 5,
+    sql: (s) => `
+      -- files.mutations now also means "may repeat a key of an older file" (see FileRecord.mutations):
+      -- files written before the commit worker checked that are marked, conservatively.
+      UPDATE ${s}.files SET mutations = true WHERE table_id IN (SELECT table_id FROM ${s}.tables WHERE primary_key_json <> '[]');`,
+  },
 ];
