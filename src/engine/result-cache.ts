@@ -210,3 +210,27 @@ export function readsAnyOf(ast: unknown, views: ReadonlySet<string>, defaultSche
   });
   return hit;
 }
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'stddev', 'variance', 'percentile_cont', 'percentile_disc', 'median', 'approx_count_distinct']);
+const SMALL_LIMIT = 10_000;
+
+/**
+ * Whether a SELECT's result is bounded small by its shape: a LIMIT of at most 10,000 rows, or only
+ * aggregates without GROUP BY (one row). Such results are computed in one engine call instead of
+ * streamed (see Session.select).
+ */
+export function isSmallResult(ast: unknown): boolean {
+  const node = ast as { SelectStmt?: Record<string, any> } | null;
+  const s = node?.SelectStmt;
+  if (!s || s.op && s.op !== 'SETOP_NONE') return false;
+  const limit = s.limitCount?.A_Const?.ival;
+  if (limit !== undefined && (limit.ival ?? 0) <= SMALL_LIMIT) return true;
+  if (s.groupClause?.length || !s.targetList?.length) return false;
+  return s.targetList.every((t: any) => {
+    const v = t.ResTarget?.val;
+    const call = v?.FuncCall ?? v?.TypeCast?.arg?.FuncCall;
+    if (!call || call.over) return false;
+    const names = stringList(call.funcname);
+    return AGGREGATES.has((names[names.length - 1] ?? '').toLowerCase());
+  });
+}

@@ -19,7 +19,7 @@ import { decodeToken, encodeToken } from '../visibility/token.js';
 import type { VisibilityTracker } from '../visibility/tracker.js';
 import { duckDBTypeToParamOid as paramOidForType } from '../types/params.js';
 import { chunkListSource, recordingSource, staticSource, textFields, type ExecResult, type FieldDesc, type RowSource } from './results.js';
-import { isDeterministicQuery, readsAnyOf, readsLiveState, resultCacheKey } from '../engine/result-cache.js';
+import { isDeterministicQuery, isSmallResult, readsAnyOf, readsLiveState, resultCacheKey } from '../engine/result-cache.js';
 import { displayName, SERVER_VERSION, SessionSettings } from './settings.js';
 import { needsCompatRewrite, rewriteCatalogQueryDetailed } from '../compat/index.js';
 import { snapshotCatalogName } from '../engine/snapshot-binding.js';
@@ -174,7 +174,7 @@ export class Session {
       case 'select':
         if (parsed) assertSafeQuery(parsed.ast);
         if (needsCompatRewrite(stmt.ast)) return this.catalogSelect(stmt.ast, params);
-        return this.cachedSelect(stmt, params, [], (snapshot) => this.select(stmt.text, params, undefined, snapshot));
+        return this.cachedSelect(stmt, params, [], (snapshot) => this.select(stmt.text, params, undefined, snapshot, isSmallResult(stmt.ast)));
       case 'insert':
         return this.writes.insert(stmt, params);
       case 'createTable':
@@ -564,14 +564,17 @@ export class Session {
     params: (string | null)[],
     preBound?: { conn: DuckDBConnection; snapshot: SnapshotInfo; release: () => void },
     snapshot?: SnapshotInfo,
+    small = false,
   ): Promise<ExecResult> {
     const bound = preBound ?? (await this.bindForRead(snapshot));
     try {
       const result = await this.runStreaming(bound.conn, async (conn) => {
-        if (params.length === 0) return conn.stream(sql);
+        // A result known to be small is computed in one call (fewer thread-pool round trips than
+        // extract → prepare → stream → fetch); anything else streams chunk by chunk.
+        if (params.length === 0) return small ? conn.run(sql) : conn.stream(sql);
         const prepared = await conn.prepare(sql);
         bindParams(prepared, params, []);
-        return prepared.stream();
+        return small ? prepared.run() : prepared.stream();
       });
       return this.rowsResult(result, bound.release, bound.snapshot.snapshotId);
     } catch (err) {
@@ -610,7 +613,7 @@ export class Session {
         }
         p.duck.prepared.clearBindings();
         bindParams(p.duck.prepared, params, p.declaredOids);
-        return p.duck.prepared.stream();
+        return p.stmt?.kind === 'select' && isSmallResult(p.stmt.ast) ? p.duck.prepared.run() : p.duck.prepared.stream();
       });
       this.ctx.onQuery?.(this.tenant, 'select', performance.now() - started, true);
       return this.rowsResult(result, bound.release, bound.snapshot.snapshotId);

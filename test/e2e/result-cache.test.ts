@@ -4,7 +4,7 @@
  */
 import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResultCache, isDeterministicQuery, volatileViewNames } from '../../src/engine/result-cache.js';
+import { ResultCache, isDeterministicQuery, isSmallResult, volatileViewNames } from '../../src/engine/result-cache.js';
 import { parseSql } from '../../src/sql/parser.js';
 import { connect, startServer } from '../helpers/server.js';
 
@@ -122,6 +122,15 @@ describe('result cache (unit)', () => {
       'SELECT * FROM ev FOR UPDATE',
     ]) {
       expect([sql, isDeterministicQuery(ast(sql))]).toEqual([sql, false]);
+    }
+  });
+
+  it('recognizes results that are small by shape (computed in one engine call)', () => {
+    for (const sql of ['SELECT count(*) FROM ev', 'SELECT sum(a)::bigint AS s, max(b) FROM ev WHERE x > 1', 'SELECT * FROM ev ORDER BY ts DESC LIMIT 100']) {
+      expect([sql, isSmallResult(ast(sql))]).toEqual([sql, true]);
+    }
+    for (const sql of ['SELECT * FROM ev', 'SELECT kind, count(*) FROM ev GROUP BY kind', 'SELECT * FROM ev LIMIT 1000000', 'SELECT count(*) FROM a UNION ALL SELECT count(*) FROM b', 'SELECT rank() OVER () FROM ev']) {
+      expect([sql, isSmallResult(ast(sql))]).toEqual([sql, false]);
     }
   });
 
