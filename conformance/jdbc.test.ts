@@ -98,4 +98,12 @@ describe.runIf(ready)('pgjdbc', () => {
   it('COMMENT ON TABLE shows as REMARKS in getTables (pg_description built from stored comments)', () => {
     expect(out['get_tables_remarks']).toBe('public.jt:TABLE:jdbc table');
   });
+
+  // Same values as pgjdbc gets from PostgreSQL 15 for the same statements.
+  it("CREATE VIEW: getTables(…, {\"VIEW\"}) with REMARKS from COMMENT ON VIEW, getColumns of the view, rows through it", () => {
+    expect(out['view_ddl']).toBe('ok');
+    expect(out['get_views']).toBe('public.jv:VIEW:jdbc view');
+    expect(out['get_view_columns']!.split(';')).toEqual(['id:-5:int8:19:0:YES:1', 'name:12:text:2147483647:0:YES:2', 'price:2:numeric:10:2:YES:3']);
+    expect(out['view_rows']).toBe('125 3937.50');
+  });
 });

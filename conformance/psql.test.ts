@@ -88,6 +88,28 @@ describe.runIf(has('psql'))('psql', () => {
     expect(di.stdout.trim().split('\n')).toEqual(['public|orders_pkey|index|tester|orders', 'public|orders_placed|index|tester|orders']);
   });
 
+  // Expected values are what psql prints against PostgreSQL 15 for the same objects, except the
+  // view definition: Postgres qualifies columns and adds casts (`orders.total > 10::numeric`).
+  it('CREATE VIEW and COMMENT ON VIEW show in \\dv, \\dv+, \\d and \\d+ (columns, storage, definition)', async () => {
+    await write(['CREATE VIEW big_orders AS SELECT id, customer, total FROM orders WHERE total > 10', `COMMENT ON VIEW big_orders IS 'orders over 10'`]);
+    const dv = await dm(['-At', '-c', '\\dv', '-c', '\\dv+']);
+    expect(dv.stdout.trim().split('\n')).toEqual(['public|big_orders|view|tester', 'public|big_orders|view|tester|permanent|0 bytes|orders over 10']);
+    const d = await dm(['-c', '\\d big_orders']);
+    const dl = d.stdout.split('\n').map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(dl).toContain('View "public.big_orders"');
+    expect(dl).toContain('id | bigint | | |');
+    expect(dl).toContain('customer | text | | |');
+    expect(dl).toContain('total | numeric(10,2) | | |');
+    const plus = await dm(['-c', '\\d+ big_orders']);
+    const pl = plus.stdout.split('\n').map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(pl).toContain('id | bigint | | | | plain |');
+    expect(pl).toContain('customer | text | | | | extended |');
+    expect(pl).toContain('total | numeric(10,2) | | | | main |');
+    expect(plus.stdout).toContain('View definition:\n SELECT id,\n    customer,\n    total\n   FROM orders\n  WHERE total > 10;\n');
+    const rows = await dm(['-At', '-c', 'SELECT id, customer FROM big_orders']);
+    expect(rows.stdout.trim().split('\n')).toEqual(['1|ann']);
+  });
+
   it('\\x shows expanded records', async () => {
     const r = await dm(['-c', '\\x', '-c', 'SELECT id, customer, total FROM orders WHERE id = 1']);
     expect(r.stdout).toContain('-[ RECORD 1 ]');

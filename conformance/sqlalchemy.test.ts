@@ -13,7 +13,7 @@ describe.runIf(ready)('SQLAlchemy + pandas', () => {
     out = await pythonCases('sqlalchemy_cases.py', 'conf_sqlalchemy');
   });
 
-  it('inspector: schemas, tables, columns, primary key, foreign keys, has_table', () => {
+  it('inspector: schemas, tables (views excluded), columns, primary key, foreign keys, has_table', () => {
     expect(out['create']).toBe('ok');
     expect(out['schema_names']).toEqual(['information_schema', 'public']);
     expect(out['table_names']).toEqual(['sales']);
@@ -60,6 +60,28 @@ describe.runIf(ready)('SQLAlchemy + pandas', () => {
       primary_key: ['id'],
       indexes: [['sales_region_sold', ['region', 'sold'], false]],
       comment: 'one row per sale',
+    });
+  });
+
+  // Postgres 15 answers the same, except the definition text: it prints
+  // " SELECT sales.id,\n    sales.amount,\n    sales.sold\n   FROM sales\n  WHERE (sales.region = 'eu'::text);"
+  // (columns qualified, casts added); DuckMesh lays the SELECT out the same way as written.
+  it('inspector: view names, definition, columns and comment; Table reflection of a view', () => {
+    expect(out['view_names']).toEqual(['eu_sales']);
+    expect(out['view_definition']).toBe(" SELECT id,\n    amount,\n    sold\n   FROM sales\n  WHERE region = 'eu';");
+    expect(out['view_columns']).toEqual([
+      ['id', 'BIGINT', true],
+      ['amount', 'NUMERIC(10, 2)', true],
+      ['sold', 'DATE', true],
+    ]);
+    expect(out['view_comment']).toEqual({ text: 'sales in the EU' });
+    expect(out['reflect_view']).toEqual({
+      columns: ['id', 'amount', 'sold'],
+      rows: [
+        [1, '10.50'],
+        [3, 'None'],
+      ],
+      comment: 'sales in the EU',
     });
   });
 

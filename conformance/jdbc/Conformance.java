@@ -194,6 +194,36 @@ public class Conformance {
         return "ok";
       });
       CASES.put("get_tables_remarks", CASES.get("get_tables"));
+      CASES.put("view_ddl", x -> {
+        try (Statement s = x.createStatement()) {
+          s.execute("CREATE VIEW jv AS SELECT id, name, price FROM jt WHERE ok");
+          s.execute("COMMENT ON VIEW jv IS 'jdbc view'");
+        }
+        return "ok";
+      });
+      CASES.put("get_views", x -> {
+        List<String> out = new ArrayList<>();
+        try (ResultSet r = x.getMetaData().getTables(null, null, "%", new String[] {"VIEW"})) {
+          while (r.next()) out.add(r.getString("TABLE_SCHEM") + "." + r.getString("TABLE_NAME") + ":" + r.getString("TABLE_TYPE") + ":" + r.getString("REMARKS"));
+        }
+        return String.join(";", out);
+      });
+      CASES.put("get_view_columns", x -> {
+        List<String> out = new ArrayList<>();
+        try (ResultSet r = x.getMetaData().getColumns(null, "public", "jv", "%")) {
+          while (r.next()) {
+            out.add(r.getString("COLUMN_NAME") + ":" + r.getInt("DATA_TYPE") + ":" + r.getString("TYPE_NAME") + ":" + r.getInt("COLUMN_SIZE") + ":"
+                + r.getInt("DECIMAL_DIGITS") + ":" + r.getString("IS_NULLABLE") + ":" + r.getInt("ORDINAL_POSITION"));
+          }
+        }
+        return String.join(";", out);
+      });
+      CASES.put("view_rows", x -> {
+        try (Statement s = x.createStatement(); ResultSet r = s.executeQuery("SELECT count(*), sum(price) FROM jv")) {
+          r.next();
+          return r.getLong(1) + " " + r.getBigDecimal(2);
+        }
+      });
       for (Map.Entry<String, Case> e : CASES.entrySet()) {
         try {
           out(e.getKey(), e.getValue().run(c));

@@ -32,6 +32,9 @@ def _():
         c.execute(sa.text("CREATE INDEX sales_region_sold ON sales (region, sold DESC)"))
         c.execute(sa.text("COMMENT ON TABLE sales IS 'one row per sale'"))
         c.execute(sa.text("COMMENT ON COLUMN sales.amount IS 'in EUR'"))
+    with eng.begin() as c:
+        c.execute(sa.text("CREATE VIEW eu_sales AS SELECT id, amount, sold FROM sales WHERE region = 'eu'"))
+        c.execute(sa.text("COMMENT ON VIEW eu_sales IS 'sales in the EU'"))
     return "ok"
 
 
@@ -94,6 +97,35 @@ def _():
         "indexes": sorted([ix.name, [c.name for c in ix.columns], ix.unique] for ix in t.indexes),
         "comment": t.comment,
     }
+
+
+@case("view_names")
+def _():
+    return sa.inspect(eng).get_view_names()
+
+
+@case("view_definition")
+def _():
+    return sa.inspect(eng).get_view_definition("eu_sales")
+
+
+@case("view_columns")
+def _():
+    return [[c["name"], str(c["type"]), c["nullable"]] for c in sa.inspect(eng).get_columns("eu_sales")]
+
+
+@case("view_comment")
+def _():
+    return sa.inspect(eng).get_table_comment("eu_sales")
+
+
+@case("reflect_view")
+def _():
+    md = sa.MetaData()
+    v = sa.Table("eu_sales", md, autoload_with=eng)
+    with eng.connect() as c:
+        rows = c.execute(sa.select(v.c.id, v.c.amount).order_by(v.c.id)).fetchall()
+    return {"columns": [c.name for c in v.columns], "rows": [[r[0], str(r[1])] for r in rows], "comment": v.comment}
 
 
 @case("read_sql")

@@ -98,12 +98,24 @@ export function informationSchemaViews(p: ShimName, database: string): Record<st
   view('character_sets', `SELECT NULL AS character_set_catalog, NULL AS character_set_schema,
       'UTF8' AS character_set_name, 'UCS' AS character_repertoire, 'UTF8' AS form_of_use,
       ${db} AS default_collate_catalog, 'pg_catalog' AS default_collate_schema, 'C' AS default_collate_name`);
+  // The owner holds every privilege on its tables and views, as in Postgres.
   const grants = `SELECT r.rolname AS grantor, r.rolname AS grantee, ${db} AS table_catalog, n.nspname AS table_schema,
       c.relname AS table_name, priv.privilege_type, 'YES' AS is_grantable,
       CASE WHEN priv.privilege_type = 'SELECT' THEN 'YES' ELSE 'NO' END AS with_hierarchy
     FROM ${classes} JOIN ${p('pg_authid')} r ON r.oid = c.relowner,
       (VALUES ${TABLE_PRIVILEGES.map((x) => `('${x}')`).join(', ')}) AS priv(privilege_type)
-    WHERE ${userTables}`;
+    WHERE c.relkind IN ('r', 'p', 'v') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`;
+  // DuckMesh views are read-only (no INSERT/UPDATE/DELETE through a view, no INSTEAD OF triggers)
+  // and refuse WITH CHECK OPTION.
+  view('views', `SELECT ${db} AS table_catalog, n.nspname AS table_schema, c.relname AS table_name,
+      d.__dm_def AS view_definition, 'NONE' AS check_option, 'NO' AS is_updatable, 'NO' AS is_insertable_into,
+      'NO' AS is_trigger_updatable, 'NO' AS is_trigger_deletable, 'NO' AS is_trigger_insertable_into
+    FROM ${classes} LEFT JOIN ${p('__dm_viewdefs')} d ON d.__dm_oid = c.oid WHERE c.relkind = 'v'`);
+  view('view_table_usage', `SELECT ${db} AS view_catalog, nv.nspname AS view_schema, v.relname AS view_name,
+      ${db} AS table_catalog, nt.nspname AS table_schema, t.relname AS table_name
+    FROM ${p('__dm_viewdeps')} u JOIN ${p('pg_class')} v ON v.oid = u.__dm_view
+      JOIN ${p('pg_namespace')} nv ON nv.oid = v.relnamespace JOIN ${p('pg_class')} t ON t.oid = u.__dm_ref
+      JOIN ${p('pg_namespace')} nt ON nt.oid = t.relnamespace`);
   view('table_privileges', grants);
   view('role_table_grants', grants);
   view('enabled_roles', `SELECT rolname AS role_name FROM ${p('pg_authid')}`);

@@ -4,7 +4,8 @@
  * Bodies avoid subqueries so they also work inside lambdas (regtype[] output maps format_type
  * over a list). Functions whose answer Postgres derives from objects DuckMesh does not have
  * (views, triggers, partitions, statistics objects) answer like Postgres does for an object
- * without them: NULL, false, 0 or an empty set.
+ * without them: NULL, false, 0 or an empty set. (User views are in the snapshot's catalog:
+ * pg_get_viewdef is a snapshot macro.)
  */
 import { UTF8_ENCODING } from './object-ids.js';
 import { quotedKeywords } from './keywords.js';
@@ -137,7 +138,6 @@ export function instanceMacros(startedAt: string): MacroDef[] {
     constant('pg_get_function_sqlbody', 'CAST(NULL AS VARCHAR)', [1]),
     constant('pg_get_triggerdef', 'CAST(NULL AS VARCHAR)', [1, 2]),
     constant('pg_get_ruledef', 'CAST(NULL AS VARCHAR)', [1, 2]),
-    constant('pg_get_viewdef', 'CAST(NULL AS VARCHAR)', [1, 2]),
     constant('pg_get_partkeydef', 'CAST(NULL AS VARCHAR)', [1]),
     constant('pg_get_statisticsobjdef_columns', 'CAST(NULL AS VARCHAR)', [1]),
     constant('pg_get_statisticsobjdef', 'CAST(NULL AS VARCHAR)', [1]),

@@ -10,7 +10,10 @@
  * - user schemas other than public: 0x40000000 + 28-bit FNV-1a hash of the name, which is
  *   stable across snapshots and disjoint from the table range for any realistic tableId;
  * - secondary indexes (CREATE INDEX): 0x50000000 + 28-bit FNV-1a hash of `schema.name` (index
- *   names are unique per schema), stable for as long as the index exists.
+ *   names are unique per schema), stable for as long as the index exists;
+ * - user views (CREATE VIEW): 0x60000000 + an even 28-bit FNV-1a hash of `schema.name` for the
+ *   view (pg_class), + 1 for its row type (pg_type): stable across snapshots and across
+ *   CREATE OR REPLACE VIEW, as in Postgres, for as long as the view keeps its name.
  */
 
 export const PG_CATALOG_NAMESPACE_OID = 11;
@@ -34,6 +37,7 @@ export const UTF8_ENCODING = 6;
 const FIRST_USER_OID = 16384;
 const HASHED_NAMESPACE_BASE = 0x40000000;
 const HASHED_INDEX_BASE = 0x50000000;
+const HASHED_VIEW_BASE = 0x60000000;
 
 /** OID of a schema by name; the three builtin schemas keep Postgres' values. */
 export function namespaceOid(schema: string): number {
@@ -69,6 +73,15 @@ export function primaryKeyConstraintOid(tableId: number): number {
 
 export function secondaryIndexOid(schema: string, name: string): number {
   return HASHED_INDEX_BASE + (fnv1a(`${schema}.${name}`) & 0x0fffffff);
+}
+
+/** pg_class OID of a user view (even; its row type is the next OID). */
+export function viewOid(schema: string, name: string): number {
+  return HASHED_VIEW_BASE + (fnv1a(`${schema}.${name}`) & 0x0ffffffe);
+}
+
+export function viewRowTypeOid(viewOid: number): number {
+  return viewOid + 1;
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units: tiny, deterministic, good enough spread. */

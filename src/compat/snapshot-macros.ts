@@ -37,6 +37,7 @@ export function snapshotMacros(cat: string): MacroDef[] {
       WHERE (len(${parts}) = 2 AND __dm_nspname = ${parts}[1] AND __dm_relname = ${parts}[2])
          OR (len(${parts}) = 1 AND __dm_relname = ${parts}[1] AND list_contains(vis, __dm_nspname))
       ORDER BY list_position(vis, __dm_nspname) NULLS LAST LIMIT 1) END`;
+  const viewdef = `(SELECT __dm_def FROM ${p('__dm_viewdefs')} WHERE __dm_oid = o)`;
   return [
     scalar('pg_get_userbyid', overload('o:bigint', `CASE WHEN o IS NULL THEN NULL ELSE COALESCE(
       (SELECT __dm_name FROM ${p('__dm_roles')} WHERE __dm_oid = o), 'unknown (OID=' || CAST(o AS VARCHAR) || ')') END`)),
@@ -62,6 +63,8 @@ export function snapshotMacros(cat: string): MacroDef[] {
     scalar('pg_get_indexdef',
       overload('o:bigint', `(SELECT __dm_def FROM ${p('__dm_indexdefs')} WHERE __dm_oid = o)`),
       overload('o:bigint, c:integer, pretty:boolean', `(SELECT CASE WHEN c = 0 THEN __dm_def ELSE __dm_cols[c] END FROM ${p('__dm_indexdefs')} WHERE __dm_oid = o)`)),
+    // pg_get_viewdef(oid [, pretty | wrap column]); the rewriter turns the old pg_get_viewdef('name') into a regclass.
+    scalar('pg_get_viewdef', overload('o:bigint', viewdef), overload('o:bigint, pretty', viewdef)),
     scalar('pg_get_constraintdef',
       overload('o:bigint', `(SELECT __dm_def FROM ${p('__dm_condefs')} WHERE __dm_oid = o)`),
       overload('o:bigint, pretty:boolean', `(SELECT __dm_def FROM ${p('__dm_condefs')} WHERE __dm_oid = o)`)),

@@ -11,6 +11,10 @@
  * - pg_class/pg_index/pg_attribute rows for each CREATE INDEX (secondary-indexes.ts);
  * - pg_description: COMMENT ON TABLE/COLUMN (objoid = the table, classoid = pg_class, objsubid =
  *   the column's attnum or 0).
+ *
+ * Each user view (user-views.ts) becomes a pg_class row (relkind 'v'), its row type, one
+ * pg_attribute per output column, its pg_get_viewdef text, what it reads, and pg_description
+ * rows for COMMENT ON VIEW and on its columns.
  */
 import type { SnapshotContents, TableDef } from '../catalog/types.js';
 import { columnTypeFromSql, type ColumnType } from '../types/column-types.js';
@@ -36,6 +40,7 @@ import { catalogTypeByOid, isArrayType } from './pg-types.js';
 import { pgCatalogRelation } from './relations/registry.js';
 import { indexDefinition, keyText, secondaryIndexes, type IndexKey, type SecondaryIndex } from './secondary-indexes.js';
 import type { SqlValue } from './sql-build.js';
+import { userViews, type CatalogView } from './user-views.js';
 
 /** A COMMENT ON TABLE/COLUMN text, exposed through pg_description, obj_description and col_description. */
 export interface CatalogComment {
@@ -100,6 +105,20 @@ function tableStats(contents: SnapshotContents, t: TableDef): { rows: number; by
   return { rows, bytes };
 }
 
+function addAttributes(m: Map<string, SqlValue[][]>, relid: number, columns: readonly { name: string; notNull?: boolean; defaultValue?: string | null }[], types: ColumnType[], notNull: (attnum: number) => boolean): void {
+  columns.forEach((c, i) => {
+    const ct = types[i]!;
+    const info = catalogTypeByOid(ct.pgOid);
+    if (info === undefined) throw new Error(`no pg_type row for oid ${ct.pgOid}`);
+    const elem = isArrayType(info) ? catalogTypeByOid(info.typelem) : undefined;
+    const attnum = i + 1;
+    add(m, 'pg_attribute', attributeRow(info, typeCollation(info, elem), {
+      attrelid: relid, attname: c.name, atttypmod: ct.typMod, attnum, attndims: arrayDims(ct),
+      attnotnull: notNull(attnum), atthasdef: c.defaultValue !== undefined && c.defaultValue !== null,
+    }));
+  });
+}
+
 function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: TableDef, indexes: readonly SecondaryIndex[]): void {
   const oid = tableOid(t.tableId);
   const nsp = namespaceOid(t.schema);
@@ -117,20 +136,10 @@ function addTable(m: Map<string, SqlValue[][]>, contents: SnapshotContents, t: T
   add(m, '__dm_relsizes', [oid, stats.bytes]);
 
   const types = t.columns.map((c) => columnType(c.type));
+  // Postgres marks primary-key columns NOT NULL.
+  addAttributes(m, oid, t.columns, types, (attnum) => t.columns[attnum - 1]!.notNull || pkNums.includes(attnum));
   t.columns.forEach((c, i) => {
-    const ct = types[i]!;
-    const info = catalogTypeByOid(ct.pgOid);
-    if (info === undefined) throw new Error(`no pg_type row for oid ${ct.pgOid}`);
-    const elem = isArrayType(info) ? catalogTypeByOid(info.typelem) : undefined;
-    const attnum = i + 1;
-    add(m, 'pg_attribute', attributeRow(info, typeCollation(info, elem), {
-      attrelid: oid, attname: c.name, atttypmod: ct.typMod, attnum, attndims: arrayDims(ct),
-      // Postgres marks primary-key columns NOT NULL.
-      attnotnull: c.notNull || pkNums.includes(attnum), atthasdef: c.defaultValue !== null,
-    }));
-    if (c.defaultValue !== null) {
-      add(m, 'pg_attrdef', [attrdefOid(t.tableId, attnum), oid, attnum, c.defaultValue]);
-    }
+    if (c.defaultValue !== null) add(m, 'pg_attrdef', [attrdefOid(t.tableId, i + 1), oid, i + 1, c.defaultValue]);
   });
 
   for (const ix of indexes) addSecondaryIndex(m, t, types, stats.rows, ix);
@@ -219,14 +228,45 @@ function addSecondaryIndex(m: Map<string, SqlValue[][]>, t: TableDef, types: Col
   add(m, '__dm_relsizes', [ix.oid, 0]);
 }
 
+/**
+ * A view as Postgres stores one: no storage (relpages 0, reltuples -1, no access method), the
+ * `_RETURN` rule (relhasrules), replica identity 'n', nullable columns without defaults.
+ */
+function addView(m: Map<string, SqlValue[][]>, v: CatalogView, relids: ReadonlyMap<string, number>): void {
+  const nsp = namespaceOid(v.schema);
+  add(m, 'pg_class', classRow({
+    oid: v.oid, relname: v.name, relnamespace: nsp, reltype: v.rowTypeOid, relam: 0, relfilenode: 0,
+    relpages: 0, reltuples: -1, relhasindex: false, relkind: 'v', relnatts: v.columns.length, relhasrules: true,
+    relreplident: 'n',
+  }));
+  add(m, 'pg_type', rowTypeRow(v.rowTypeOid, v.name, nsp, v.oid));
+  addAttributes(m, v.oid, v.columns, v.columns.map((c) => columnType(c.type)), () => false);
+  add(m, '__dm_viewdefs', [v.oid, v.definition]);
+  for (const d of v.dependsOn) {
+    const ref = relids.get(`${d.schema}.${d.name}`);
+    if (ref !== undefined) add(m, '__dm_viewdeps', [v.oid, ref]);
+  }
+  if (v.comment !== null) add(m, 'pg_description', [v.oid, PG_CLASS_OID, 0, v.comment]);
+  v.columns.forEach((c, i) => {
+    const text = v.columnComments.get(c.name);
+    if (text !== undefined) add(m, 'pg_description', [v.oid, PG_CLASS_OID, i + 1, text]);
+  });
+}
+
 export function buildSnapshotModel(contents: SnapshotContents, ctx: ShimContext): SnapshotModel {
   const m = new Map<string, SqlValue[][]>();
   const tables = [...contents.tables].sort((a, b) => a.tableId - b.tableId);
-  const schemas = [...new Set(['public', ...tables.map((t) => t.schema)])].filter((s) => !SYSTEM_SCHEMAS.has(s)).sort();
-  for (const s of schemas) add(m, 'pg_namespace', namespaceRow(namespaceOid(s), s));
-  const taken = new Set(tables.flatMap((t) => [tableOid(t.tableId), primaryKeyIndexOid(t.tableId)]));
+  const taken = new Set(tables.flatMap((t) => [tableOid(t.tableId), primaryKeyIndexOid(t.tableId), rowTypeOid(t.tableId)]));
   const indexes = secondaryIndexes(contents, taken);
+  const views = userViews(contents, taken);
+  const schemas = [...new Set(['public', ...tables.map((t) => t.schema), ...views.map((v) => v.schema)])].filter((s) => !SYSTEM_SCHEMAS.has(s)).sort();
+  for (const s of schemas) add(m, 'pg_namespace', namespaceRow(namespaceOid(s), s));
   for (const t of tables) addTable(m, contents, t, indexes.get(t.tableId) ?? []);
+  const relids = new Map<string, number>([
+    ...tables.map((t) => [`${t.schema}.${t.name}`, tableOid(t.tableId)] as [string, number]),
+    ...views.map((v) => [`${v.schema}.${v.name}`, v.oid] as [string, number]),
+  ]);
+  for (const v of views) addView(m, v, relids);
 
   const byId = new Map(tables.map((t) => [t.tableId, t]));
   for (const c of ctx.comments ?? []) {

@@ -38,11 +38,14 @@ const INTERNAL_TABLES: readonly CatalogRelation[] = [
   internalTable('__dm_indexdefs', '__dm_oid oid, __dm_def text, __dm_cols _text'),
   internalTable('__dm_condefs', '__dm_oid oid, __dm_def text'),
   internalTable('__dm_relsizes', '__dm_oid oid, __dm_bytes int8'),
+  internalTable('__dm_viewdefs', '__dm_oid oid, __dm_def text'),
+  internalTable('__dm_viewdeps', '__dm_view oid, __dm_ref oid'),
 ];
 
 /**
  * `ctx.comments`, when given, replaces the snapshot's own: otherwise the COMMENT ON TABLE/COLUMN
  * texts stored in the snapshot's catalog objects (as of its watermark) become pg_description.
+ * Comments on views always come from the snapshot's catalog objects.
  */
 export function snapshotShimSql(contents: SnapshotContents, catalogName: string, ctx: ShimContext): string[] {
   const model = buildSnapshotModel(contents, { ...ctx, comments: ctx.comments ?? catalogComments(contents) });

@@ -91,8 +91,9 @@ export const PG_CATALOG_VIEWS: Readonly<Record<string, (p: ShimName) => string>>
       c.relrowsecurity AS rowsecurity
     FROM ${p('pg_class')} c JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace LEFT JOIN ${p('pg_authid')} r ON r.oid = c.relowner
     WHERE c.relkind IN ('r', 'p')`,
-  pg_views: (p) => `SELECT n.nspname AS schemaname, c.relname AS viewname, r.rolname AS viewowner, NULL AS definition
+  pg_views: (p) => `SELECT n.nspname AS schemaname, c.relname AS viewname, r.rolname AS viewowner, d.__dm_def AS definition
     FROM ${p('pg_class')} c JOIN ${p('pg_namespace')} n ON n.oid = c.relnamespace LEFT JOIN ${p('pg_authid')} r ON r.oid = c.relowner
+      LEFT JOIN ${p('__dm_viewdefs')} d ON d.__dm_oid = c.oid
     WHERE c.relkind = 'v'`,
   pg_indexes: (p) => `SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname,
       NULL AS tablespace, d.__dm_def AS indexdef

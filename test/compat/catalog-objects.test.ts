@@ -1,5 +1,5 @@
 /**
- * The catalog objects DuckMesh stores besides tables — COMMENT ON TABLE/COLUMN and CREATE INDEX —
+ * The catalog objects DuckMesh stores besides tables — COMMENT ON TABLE/COLUMN/VIEW and CREATE INDEX —
  * as the Postgres catalog shows them (pg_description, obj_description/col_description, pg_class,
  * pg_index, pg_get_indexdef, pg_indexes), read by the queries real clients send: psql `\dt+` and
  * `\d+`, SQLAlchemy 1.4's inspector (get_indexes, get_unique_constraints, get_table_comment),
@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogObject, ObjectEvent } from '../../src/catalog/types.js';
 import { rewriteCatalogQuery, tableOid } from '../../src/compat/index.js';
-import { secondaryIndexOid } from '../../src/compat/object-ids.js';
+import { secondaryIndexOid, viewOid } from '../../src/compat/object-ids.js';
 import { commentEvent, indexEvent, viewEvent } from '../../src/engine/catalog-objects.js';
 import { parseSql } from '../../src/sql/parser.js';
 import { fixtureContents } from './fixture-catalog.js';
@@ -17,6 +17,7 @@ import { createShimDb, type ShimDb } from './shim-db.js';
 const USERS = tableOid(1);
 const ORDERS = tableOid(2);
 const CLUBS = tableOid(3);
+const VIEW_V = viewOid('public', 'v');
 
 function objects(events: ObjectEvent[]): CatalogObject[] {
   return events.map((e, i) => ({ ...e, tenant: 'corpus', seq: 100 + i, ord: 0 }));
@@ -50,13 +51,14 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-describe('COMMENT ON TABLE / COLUMN (stored in the catalog, no comments passed to the shim)', () => {
-  it('pg_description holds one row per table/column comment of the snapshot, keyed as Postgres does', async () => {
+describe('COMMENT ON TABLE / COLUMN / VIEW (stored in the catalog, no comments passed to the shim)', () => {
+  it('pg_description holds one row per table/column/view comment of the snapshot, keyed as Postgres does', async () => {
     const rows = await q(`SELECT objoid, classoid, objsubid, description FROM pg_catalog.pg_description ORDER BY objoid, objsubid`);
     expect(rows).toEqual([
       { objoid: USERS, classoid: 1259, objsubid: 0, description: 'Registered users' },
       { objoid: USERS, classoid: 1259, objsubid: 3, description: 'Primary e-mail address' },
       { objoid: ORDERS, classoid: 1259, objsubid: 8, description: 'free text' },
+      { objoid: VIEW_V, classoid: 1259, objsubid: 0, description: 'a view' },
     ]);
   });
 
@@ -128,7 +130,7 @@ describe('COMMENT ON TABLE / COLUMN (stored in the catalog, no comments passed t
     expect(cols.filter((c) => c.comment !== null)).toEqual([{ attname: 'note', comment: 'free text' }]);
   });
 
-  it('comments given explicitly to the shim replace the stored ones', async () => {
+  it('comments given explicitly to the shim replace the stored table/column ones (view comments stay)', async () => {
     const { snapshotShimSql } = await import('../../src/compat/index.js');
     const contents = { ...fixtureContents(), objects: objects(EVENTS) };
     const other = await createShimDb(contents);
@@ -136,8 +138,8 @@ describe('COMMENT ON TABLE / COLUMN (stored in the catalog, no comments passed t
       for (const s of snapshotShimSql(contents, other.catalogName, { tenant: 'corpus', user: 'corpus_user', comments: [{ tableId: 3, text: 'explicit' }] })) {
         await other.conn.run(s);
       }
-      const rows = await other.query(rewriteCatalogQuery(parseSql('SELECT objoid, description FROM pg_description')[0]!.ast, other.ctx));
-      expect(rows).toEqual([{ objoid: CLUBS, description: 'explicit' }]);
+      const rows = await other.query(rewriteCatalogQuery(parseSql('SELECT objoid, description FROM pg_description ORDER BY objoid')[0]!.ast, other.ctx));
+      expect(rows).toEqual([{ objoid: CLUBS, description: 'explicit' }, { objoid: VIEW_V, description: 'a view' }]);
     } finally {
       other.close();
     }
@@ -309,7 +311,7 @@ END AS "table"
 FROM information_schema.tables
 WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog')
 ORDER BY 1`);
-    expect(rows.map((r) => r.table)).toEqual(['clubs', 'orders', 'postgres.test_table', 'users']);
+    expect(rows.map((r) => r.table)).toEqual(['clubs', 'orders', 'postgres.test_table', 'users', 'v']);
     const [one] = await q(`SELECT s, cardinality(s) AS n FROM string_to_array('a,b,c', ',') s`);
     expect(one).toEqual({ s: ['a', 'b', 'c'], n: 3 });
   });

@@ -4,7 +4,7 @@ import { loadCorpus } from './corpus-files.js';
 
 /**
  * Corpus replay over the wire: the same fixture as ../shared/corpus/fixture.sql, loaded through
- * DuckMesh's own SQL (minus what DuckMesh does not model: FKs, UNIQUE/CHECK, views, sequences),
+ * DuckMesh's own SQL (minus what DuckMesh does not model: FKs, UNIQUE/CHECK, sequences),
  * then every corpus statement that runs on Postgres 15 is sent by node-postgres, each on a fresh
  * connection (as the Postgres results were made), parameters through the extended protocol.
  */
@@ -22,6 +22,12 @@ const FIXTURE = [
      (1, 1, 19.99, 'p', 2, current_date, 'first'), (2, 1, 5.00, 'n', 1, current_date, NULL), (3, 2, 42.00, 's', 7, current_date, 'gift')`,
   `CREATE TABLE public.clubs (id integer PRIMARY KEY, name text)`,
   `CREATE TABLE postgres.test_table (id integer PRIMARY KEY, varchar_column varchar(255))`,
+  'CREATE INDEX orders_user_id_ordered_on_idx ON public.orders (user_id, ordered_on)',
+  'CREATE VIEW public.active_users AS SELECT id, name, email FROM public.users WHERE active',
+  `COMMENT ON TABLE public.users IS 'Registered users'`,
+  `COMMENT ON COLUMN public.users.email IS 'Primary e-mail address'`,
+  `COMMENT ON TABLE public.orders IS 'Orders placed by users'`,
+  `COMMENT ON VIEW public.active_users IS 'Users with active = true'`,
 ];
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * per-tool table (pass rate and how many row counts equal Postgres') and every failure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureContents } from './fixture-catalog.js';
+import { fixtureContents, fixtureObjects } from './fixture-catalog.js';
 import { loadCorpus, type CorpusStatement } from './corpus-files.js';
 import { replay, report, type ReplayResult } from './corpus-replay.js';
 import { createShimDb, type ShimDb } from './shim-db.js';
@@ -14,7 +14,7 @@ describe('client-introspection corpus replay', () => {
   let statements: CorpusStatement[];
 
   beforeAll(async () => {
-    db = await createShimDb(fixtureContents());
+    db = await createShimDb({ ...fixtureContents(), objects: fixtureObjects() });
     statements = loadCorpus().filter((s) => s.pg15?.ok === true);
   });
   afterAll(() => db?.close());

@@ -1,10 +1,12 @@
 /**
  * The DuckMesh catalog equivalent of /work/shared/corpus/fixture.sql: the same tables, columns
- * (as the DuckDB types DuckMesh stores), NOT NULL flags, constant defaults and primary keys.
- * Foreign keys, unique/check constraints, the secondary index, the view and the non-constant
- * defaults (now(), current_date, bigserial) have no DuckMesh equivalent and are left out.
+ * (as the DuckDB types DuckMesh stores), NOT NULL flags, constant defaults and primary keys, and
+ * (fixtureObjects) the view, the secondary index and the comments as DuckMesh records them.
+ * Foreign keys, unique/check constraints and the non-constant defaults (now(), current_date,
+ * bigserial) have no DuckMesh equivalent and are left out.
  */
-import type { ColumnDef, FileRecord, SnapshotContents, TableDef } from '../../src/catalog/types.js';
+import type { CatalogObject, ColumnDef, FileRecord, ObjectEvent, SnapshotContents, TableDef } from '../../src/catalog/types.js';
+import { commentEvent, indexEvent, viewEvent } from '../../src/engine/catalog-objects.js';
 
 function col(name: string, type: string, notNull = false, defaultValue: string | null = null): ColumnDef {
   return { name, type, notNull, defaultValue };
@@ -61,4 +63,25 @@ export function fixtureContents(): SnapshotContents {
       [4, []],
     ]),
   };
+}
+
+/** The fixture's view, secondary index and comments, as CREATE VIEW / CREATE INDEX / COMMENT ON record them. */
+export function fixtureObjects(): CatalogObject[] {
+  const events: ObjectEvent[] = [
+    indexEvent({
+      schema: 'public', name: 'orders_user_id_ordered_on_idx', tableId: 2, keys: ['user_id', 'ordered_on'], unique: false, method: 'btree',
+      definition: 'CREATE INDEX orders_user_id_ordered_on_idx ON public.orders (user_id, ordered_on)',
+    }),
+    viewEvent({
+      schema: 'public', name: 'active_users', sql: 'SELECT id, name, email FROM public.users WHERE active',
+      definition: 'SELECT id, name, email FROM public.users WHERE active',
+      columns: [{ name: 'id', type: 'INTEGER' }, { name: 'name', type: 'VARCHAR' }, { name: 'email', type: 'VARCHAR' }],
+      dependsOn: [{ schema: 'public', name: 'users' }],
+    }, 'public', 'active_users'),
+    commentEvent({ target: 'table', tableId: 1 }, 'Registered users'),
+    commentEvent({ target: 'column', tableId: 1, columnId: 3 }, 'Primary e-mail address'),
+    commentEvent({ target: 'table', tableId: 2 }, 'Orders placed by users'),
+    commentEvent({ target: 'view', schema: 'public', name: 'active_users' }, 'Users with active = true'),
+  ];
+  return events.map((e, i) => ({ ...e, tenant: 'corpus', seq: 20 + i, ord: 0 }));
 }

@@ -68,6 +68,26 @@ describe.runIf(hasPsql)('psql meta-commands', () => {
     expect(di).toMatch(/public \| pets_name_born \| index \| tester \| pets/);
   });
 
+  it('CREATE VIEW / COMMENT ON VIEW show in \\dv, \\dv+, \\d and \\d+ (definition, comment), as in Postgres 15', async () => {
+    await psql(
+      'SET duckmesh.wait_for_visibility = on',
+      'CREATE VIEW heavy_pets AS SELECT id, name, weight FROM pets WHERE weight > 10',
+      `COMMENT ON VIEW heavy_pets IS 'pets over 10 kg'`,
+    );
+    const dv = await psql('\\dv');
+    expect(dv).toMatch(/ public \| heavy_pets \| view \| tester\n/);
+    const dvPlus = await psql('\\dv+');
+    expect(dvPlus).toMatch(/ public \| heavy_pets \| view \| tester \| permanent +\| 0 bytes \| pets over 10 kg\n/);
+    const d = await psql('\\d+ heavy_pets');
+    expect(d).toMatch(/View "public\.heavy_pets"/);
+    expect(d).toMatch(/ id +\| integer +\| +\| +\| +\| plain +\|/);
+    expect(d).toMatch(/ name +\| character varying\(40\) +\| +\| +\| +\| extended +\|/);
+    expect(d).toMatch(/ weight +\| numeric\(6,2\) +\| +\| +\| +\| main +\|/);
+    expect(d).toContain("View definition:\n SELECT id,\n    name,\n    weight\n   FROM pets\n  WHERE weight > 10;\n");
+    const rows = await psql('SELECT id, name FROM heavy_pets');
+    expect(rows).toMatch(/ 1 \| Rex\n/);
+  });
+
   it('extended protocol: a bound name cast to regclass, information_schema with parameters', async () => {
     const c = await connect(srv.port);
     try {

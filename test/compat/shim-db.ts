@@ -1,12 +1,13 @@
 /**
  * A tenant-like DuckDB instance for compat tests: sandboxed and locked like the engine's, with
  * the instance setup, one snapshot catalog of typed empty views (what the engine builds for
- * tables without files) and that snapshot's catalog shim.
+ * tables without files), the snapshot's user views, and that snapshot's catalog shim.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { SnapshotContents } from '../../src/catalog/types.js';
 import { quoteIdent } from '../../src/common/sql-text.js';
 import { instanceSetupSql, snapshotShimSql, type RewriteContext } from '../../src/compat/index.js';
+import { resolveObjects } from '../../src/engine/catalog-objects.js';
 import { tableScanSql } from '../../src/engine/snapshot-binding.js';
 import { initSqlParser } from '../../src/sql/parser.js';
 
@@ -34,10 +35,15 @@ export async function createShimDb(contents: SnapshotContents, user = 'corpus_us
   const instanceMs = performance.now() - t0;
   const catalogName = `snap_${contents.snapshot.snapshotId}`;
   await conn.run(`ATTACH ':memory:' AS ${quoteIdent(catalogName)}`);
-  const schemas = new Set(['public', ...contents.tables.map((t) => t.schema)]);
+  const views = resolveObjects(contents.objects ?? [], contents.tables).views;
+  const schemas = new Set(['public', ...contents.tables.map((t) => t.schema), ...views.map((v) => v.schema)]);
   for (const s of schemas) await conn.run(`CREATE SCHEMA ${quoteIdent(catalogName)}.${quoteIdent(s)}`);
   for (const t of contents.tables) {
     await conn.run(`CREATE VIEW ${quoteIdent(catalogName)}.${quoteIdent(t.schema)}.${quoteIdent(t.name)} AS ${tableScanSql(t, [])}`);
+  }
+  // What the engine binds for user views (engine/snapshot-binding.ts); ones that do not bind here are skipped.
+  for (const v of views) {
+    await conn.run(`CREATE VIEW ${quoteIdent(catalogName)}.${quoteIdent(v.schema)}.${quoteIdent(v.name)} AS ${v.sql}`).catch(() => undefined);
   }
   t0 = performance.now();
   for (const s of snapshotShimSql(contents, catalogName, { tenant: 'corpus', user })) await conn.run(s);

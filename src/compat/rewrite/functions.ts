@@ -7,7 +7,7 @@
 import { DuckMeshError, SqlState } from '../../common/errors.js';
 import { isCatalogFunction } from '../../sql/catalog-refs.js';
 import { PG_SETTINGS_CATALOG } from '../settings-catalog.js';
-import { aConst, binaryOp, boolConst, funcCall, names, stringConst, type AstNode } from './ast.js';
+import { aConst, binaryOp, boolConst, funcCall, names, stringConst, typeCast, type AstNode } from './ast.js';
 import { dialectCall, isDialectFunction } from './pg-dialect.js';
 import {
   currentSchemaConst,
@@ -125,9 +125,18 @@ function expandArray(w: Walker, list: AstNode): AstNode {
   return funcCall(['unnest'], [helperCall(w.ctx, 'instance', '__dm_expand', [list])]);
 }
 
+/**
+ * pg_get_viewdef('name'): a string literal picks Postgres' (deprecated) pg_get_viewdef(text)
+ * overload, which looks the name up like a regclass input; the shim takes an OID.
+ */
+function viewdefArgs(name: string, raw: AstNode[]): AstNode[] {
+  if (name !== 'pg_get_viewdef' || raw.length === 0 || stringConst(raw[0]) === undefined) return raw;
+  return [typeCast(raw[0], ['regclass']), ...raw.slice(1)];
+}
+
 export function rewriteFuncCall(w: Walker, b: AstNode): AstNode {
   const { schema, name, parts } = callName(b);
-  const raw: AstNode[] = b.args ?? [];
+  const raw: AstNode[] = viewdefArgs(name, b.args ?? []);
   // Calls into schemas other than the catalogs (main.f, a user's) are not ours to touch.
   if (parts > 2 || (schema !== undefined && !isCatalogSchema(schema))) return { FuncCall: w.fields(b) };
   const plain = !b.agg_star && !b.agg_distinct && !b.over && !b.agg_order && !b.agg_filter && !b.func_variadic;
