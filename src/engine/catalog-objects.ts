@@ -20,7 +20,8 @@ export interface ViewBody {
 export type CommentTarget =
   | { target: 'table'; tableId: number }
   | { target: 'column'; tableId: number; columnId: number }
-  | { target: 'view'; schema: string; name: string };
+  | { target: 'view'; schema: string; name: string }
+  | { target: 'viewColumn'; schema: string; name: string; column: string };
 
 export type CommentBody = CommentTarget & { text: string };
 
@@ -51,6 +52,8 @@ export function commentKey(t: CommentTarget): string {
       return `comment:column:${t.tableId}:${t.columnId}`;
     case 'view':
       return `comment:view:${t.schema}.${t.name}`;
+    case 'viewColumn':
+      return `comment:viewcolumn:${t.schema}.${t.name}:${t.column}`;
   }
 }
 
@@ -101,6 +104,13 @@ export function resolveObjects(
         // Dropping a view drops its comment in the same entry, so a comment never outlives its view.
         const v = views.get(viewKey(c.schema, c.name));
         if (v) comments.push({ objectType: 'view', schema: v.schema, name: v.name, column: null, tableId: null, text: c.text });
+        continue;
+      }
+      if (c.target === 'viewColumn') {
+        const v = views.get(viewKey(c.schema, c.name));
+        if (v && v.columns.some((x) => x.name === c.column)) {
+          comments.push({ objectType: 'column', schema: v.schema, name: v.name, column: c.column, tableId: null, text: c.text });
+        }
         continue;
       }
       const t = byId.get(c.tableId);
@@ -179,6 +189,12 @@ export function dropViewEvents(views: readonly ViewBody[], objects: ResolvedObje
     out.push(viewEvent(null, v.schema, v.name));
     if (objects.comments.some((c) => c.objectType === 'view' && c.schema === v.schema && c.name === v.name)) {
       out.push(commentEvent({ target: 'view', schema: v.schema, name: v.name }, null));
+    }
+    // Column comments go with the view too, or a view created again under that name would show them.
+    for (const c of objects.comments) {
+      if (c.objectType === 'column' && c.tableId === null && c.schema === v.schema && c.name === v.name && c.column !== null) {
+        out.push(commentEvent({ target: 'viewColumn', schema: v.schema, name: v.name, column: c.column }, null));
+      }
     }
   }
   return out;

@@ -224,8 +224,12 @@ export class DdlHandler {
         if (names.length < 2) throw new DuckMeshError(SqlState.syntaxError, 'column name must be qualified');
         const column = names[names.length - 1]!;
         const rel = qualified(names.slice(0, -1));
-        if (objects.views.some((v) => v.schema === rel.schema && v.name === rel.name)) {
-          throw unsupported('COMMENT ON COLUMN of a view is not supported');
+        const view = objects.views.find((v) => v.schema === rel.schema && v.name === rel.name);
+        if (view) {
+          if (!view.columns.some((x) => x.name === column)) {
+            throw new DuckMeshError(SqlState.undefinedColumn, `column "${column}" of relation "${view.name}" does not exist`);
+          }
+          return { target: 'viewColumn', schema: view.schema, name: view.name, column };
         }
         const t = await this.table(rel);
         const i = t.columns.findIndex((x) => x.name === column);

@@ -74,6 +74,16 @@ describe('views over pg-wire', () => {
     expect(d.rows).toEqual([{ d: 'sales in the EU', vis: true, name: 'eu_sales' }]);
   });
 
+  it('COMMENT ON COLUMN of a view is stored and shown (col_description); unknown columns are 42703', async () => {
+    await c.query(`COMMENT ON COLUMN eu_sales.amount IS 'gross, EUR'`);
+    const d = await c.query(`SELECT col_description('eu_sales'::regclass, 2) AS amount, col_description('eu_sales'::regclass, 1) AS id`);
+    expect(d.rows).toEqual([{ amount: 'gross, EUR', id: null }]);
+    const err = await c.query(`COMMENT ON COLUMN eu_sales.nope IS 'x'`).catch((e: { code: string }) => e);
+    expect((err as { code: string }).code).toBe('42703');
+    await c.query(`COMMENT ON COLUMN eu_sales.amount IS NULL`);
+    expect((await c.query(`SELECT col_description('eu_sales'::regclass, 2) AS amount`)).rows).toEqual([{ amount: null }]);
+  });
+
   it('CREATE OR REPLACE keeps the OID and the comment; DROP VIEW removes it; an older snapshot still shows what it had', async () => {
     await c.query('SELECT 1 FROM eu_sales LIMIT 0');
     const before = Number((await c.query('SHOW duckmesh.last_snapshot_id')).rows[0]!['duckmesh.last_snapshot_id']);
