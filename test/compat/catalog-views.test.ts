@@ -48,7 +48,7 @@ const ORPHAN: ViewBody = {
   columns: [{ name: 'one', type: 'INTEGER' }], dependsOn: [{ schema: 'public', name: 'gone' }],
 };
 
-/** A comment on a view column in the form src/compat reads (COMMENT ON COLUMN of a view is refused by the session today). */
+/** A comment on a view column in the form src/compat reads (as COMMENT ON COLUMN of a view stores it). */
 function viewColumnComment(schema: string, name: string, column: string, text: string): ObjectEvent {
   return { key: `comment:viewcolumn:${schema}.${name}:${column}`, kind: 'comment', dropped: false, body: { target: 'viewColumn', schema, name, column, text } };
 }
