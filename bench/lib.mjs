@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark scenarios: server process, clients, percentiles, table output.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,12 +31,24 @@ export async function freePort() {
   });
 }
 
-/** Starts `bin/duckmesh serve` on a fresh data dir; returns {port, pid, stop, peakRssMb}. */
-export async function startDuckMesh() {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'duckmesh-bench-'));
+/**
+ * Starts `bin/duckmesh serve` on a fresh data dir (or `opts.dataDir`, kept on stop); returns
+ * {port, httpPort, pid, stop, peakRssMb}. `opts.config` is written to a config file
+ * (DUCKMESH_CONFIG); `opts.http` also opens the HTTP port (/metrics).
+ */
+export async function startDuckMesh(opts = {}) {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'duckmesh-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), path.join(ROOT, 'bin', 'duckmesh'), 'serve', '--data-dir', dataDir, '--pg-port', String(port), '--http-port', '0', '--log-level', 'warn'], {
+  const httpPort = opts.http ? await freePort() : 0;
+  const env = { ...process.env };
+  if (opts.config) {
+    const file = path.join(dataDir, 'bench-config.json');
+    writeFileSync(file, JSON.stringify(opts.config));
+    env.DUCKMESH_CONFIG = file;
+  }
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), path.join(ROOT, 'bin', 'duckmesh'), 'serve', '--data-dir', dataDir, '--pg-port', String(port), '--http-port', String(httpPort), '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    env,
   });
   // Never leave the server behind if the bench itself dies.
   const kill = () => child.exitCode === null && child.kill('SIGKILL');
@@ -60,6 +72,7 @@ export async function startDuckMesh() {
   }
   return {
     port,
+    httpPort,
     dataDir,
     pid: child.pid,
     peakRssMb: () => {
@@ -73,7 +86,7 @@ export async function startDuckMesh() {
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only=ingest,visible,query,stream,concurrency]`:
+// `npm run bench [-- --quick] [-- --only=ingest,visible,query,stream,concurrency,steady]`:
 // DuckMesh side by side with plain Postgres and in-process DuckDB on this machine, one table each.
 import os from 'node:os';
 import { duckmeshClient, fmt, postgresClientFactory, printTable, startDuckMesh } from './lib.mjs';
@@ -8,6 +8,7 @@ import { loadDuckMesh, loadPostgres } from './scenarios/dataset.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
 import { runQueries } from './scenarios/query.mjs';
 import { runStream } from './scenarios/stream.mjs';
+import { runSteady } from './scenarios/steady.mjs';
 import { runWriteToVisible } from './scenarios/visibility.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -121,6 +122,30 @@ if (want('query') || want('stream') || want('concurrency')) {
     await pgc.query('DROP TABLE IF EXISTS bench_events, bench_customers');
     await pgc.end();
   }
+}
+
+if (want('steady')) {
+  const r = await runSteady({ startDuckMesh, quick });
+  const l = r.load;
+  console.log(
+    `\nsteady: ${l.writers} writers × ${l.statements} INSERTs of ${l.rows} rows (${l.totalRows.toLocaleString('en-US')} rows, ~${l.commitsAbout} commits); ` +
+      `ingest ${r.ingestSeconds.off.toFixed(1)} s without compaction, ${r.ingestSeconds.on.toFixed(1)} s with; rows identical: ${r.rowsMatch ? 'yes' : 'NO'}`,
+  );
+  printTable('steady: data files one query of the table opens', ['many small files (no compaction)', 'max during ingest (compaction on)', 'after compaction', 'one file', 'ceiling'], [
+    [r.files.small, r.files.maxDuringIngest, r.files.compacted, r.files.one, r.files.ceiling],
+  ]);
+  const rows = Object.keys(r.latency.one).map((q) => [
+    q === 'total' ? '**sum of medians**' : q,
+    fmt(r.latency.small[q], 1),
+    fmt(r.latency.compacted[q], 1),
+    fmt(r.latency.one[q], 1),
+    ratio(r.latency.small[q], r.latency.one[q]),
+    ratio(r.latency.compacted[q], r.latency.one[q]),
+  ]);
+  printTable('steady: query latency (median ms; goal compacted ≤ 1.2× one file)', ['query', 'small files', 'compacted', 'one file', 'small/one', 'compacted/one'], rows);
+  printTable('steady: compaction amplification', ['written by compaction', 'ingested (Parquet)', 'amplification (÷ Parquet ingested)', 'ingested (payload)', 'written ÷ payload'], [
+    [fmt(r.bytes.written, 0), fmt(r.bytes.ingestedParquet, 0), fmt(r.amplification, 2), fmt(r.bytes.ingestedPayload, 0), fmt(r.bytes.written / r.bytes.ingestedPayload, 2)],
+  ]);
 }
 
 printTable('memory: DuckMesh peak RSS after each scenario (MB, budget ≤ 512)', Object.keys(rss), [Object.values(rss)]);

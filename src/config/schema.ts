@@ -101,6 +101,46 @@ const retentionSetting = z
     }
   });
 
+export const COMPACTION_DEFAULTS = {
+  enabled: true,
+  targetFileBytes: 128 * 1024 * 1024,
+  maxFilesPerTable: 64,
+  mergeFactor: 8,
+  intervalMs: 60_000,
+  maxBytesPerRun: 1024 * 1024 * 1024,
+  memoryLimit: '512MB',
+};
+
+/** Background compaction (src/storage/compaction-policy.ts, docs/operations.md "Compaction"). */
+const compactionSetting = z
+  .object({
+    enabled: z.preprocess((v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on'].includes(v.trim().toLowerCase()) : v), z.boolean()).default(COMPACTION_DEFAULTS.enabled),
+    /** Size compaction aims at; files of at least half of it are left alone by the size tiers. */
+    targetFileBytes: z.coerce.number().int().min(64 * 1024).default(COMPACTION_DEFAULTS.targetFileBytes),
+    /** Ceiling of data files per table (what one query of a table opens). */
+    maxFilesPerTable: z.coerce.number().int().min(4).default(COMPACTION_DEFAULTS.maxFilesPerTable),
+    /** Files per size tier that trigger a merge; also: a pass runs after this many publications. */
+    mergeFactor: z.coerce.number().int().min(2).max(64).default(COMPACTION_DEFAULTS.mergeFactor),
+    /** Safety-net interval between passes. */
+    intervalMs: z.coerce.number().int().min(100).default(COMPACTION_DEFAULTS.intervalMs),
+    /** Input bytes one pass rewrites at most (one job always runs). */
+    maxBytesPerRun: z.coerce.number().int().min(64 * 1024).default(COMPACTION_DEFAULTS.maxBytesPerRun),
+    /** Memory limit of compaction's own DuckDB instance (it spills to disk beyond). */
+    memoryLimit: z.string().min(1).default(COMPACTION_DEFAULTS.memoryLimit),
+    /** Sort compacted files by this column where a table has it (default: its first TIMESTAMP/TIMESTAMPTZ/DATE column). */
+    timeColumn: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.maxFilesPerTable < 2 * c.mergeFactor + 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxFilesPerTable'],
+        message: `must be at least 2 × mergeFactor + 2 (${2 * c.mergeFactor + 2}): a table holds up to mergeFactor − 1 files per size tier`,
+      });
+    }
+  });
+
 /**
  * The whole configuration, with safe defaults: `duckmesh serve` with no config at all runs the
  * embedded default on 127.0.0.1:5433 with trust auth (loopback only).
@@ -190,8 +230,10 @@ export const configSchema = z
         maxBytesPerCommit: z.coerce.number().int().positive().default(128 * 1024 * 1024),
         idleRecheckMs: z.coerce.number().int().positive().default(1000),
         retryDelayMs: z.coerce.number().int().positive().default(500),
+        /** Pause after each commit (folds a stream of small writes into fewer snapshots); adds at most this to write → visible. */
+        minCommitIntervalMs: z.coerce.number().int().min(0).default(20),
       })
-      .default({ maxEntriesPerCommit: 20_000, maxBytesPerCommit: 128 * 1024 * 1024, idleRecheckMs: 1000, retryDelayMs: 500 }),
+      .default({ maxEntriesPerCommit: 20_000, maxBytesPerCommit: 128 * 1024 * 1024, idleRecheckMs: 1000, retryDelayMs: 500, minCommitIntervalMs: 20 }),
     /**
      * The ingest bus: "embedded" (SQLite in the data directory), a postgres://… URL or nats://…
      * URL(s). URL query parameters `schema=` (Postgres) and `stream=` / `subject=` (NATS) select
@@ -217,6 +259,7 @@ export const configSchema = z
       .default({ ttlMs: 5000 }),
     /** Retention and garbage collection (src/ops/retention.ts); every window < 24 h needs `force`. */
     retention: retentionSetting.default(RETENTION_DEFAULTS),
+    compaction: compactionSetting.default(COMPACTION_DEFAULTS),
     /** This process's name in the commit-worker lease; must be unique among processes sharing a catalog. */
     nodeId: z.string().trim().min(1).max(200).default(defaultNodeId),
   })

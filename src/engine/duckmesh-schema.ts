@@ -6,6 +6,7 @@
  */
 import { quoteIdent, quoteLiteral } from '../common/sql-text.js';
 import type { SnapshotContents, TableVersion } from '../catalog/types.js';
+import { isCompactedFile } from '../storage/parquet-writer.js';
 import { encodeToken } from '../visibility/token.js';
 import type { ResolvedObjects } from './catalog-objects.js';
 
@@ -60,6 +61,26 @@ export function duckmeshSchemaSql(catalog: string, contents: SnapshotContents, o
         return [
           t.schema, t.name, t.tableId, t.schemaVersion, t.primaryKey.join(', '), t.compatibility ?? 'backward', wm, encodeToken(wm),
           files.length, files.reduce((n, f) => n + f.rowCount, 0), files.reduce((n, f) => n + f.byteSize, 0),
+        ];
+      }),
+    },
+    {
+      // What compaction has done to each table's files at this snapshot (amplification over time:
+      // the duckmesh_compaction_* metrics).
+      name: 'compaction',
+      columns: [
+        ['table_schema', 'VARCHAR'], ['table_name', 'VARCHAR'], ['table_id', 'BIGINT'], ['files', 'BIGINT'],
+        ['compacted_files', 'BIGINT'], ['committed_files', 'BIGINT'], ['stored_bytes', 'BIGINT'], ['compacted_bytes', 'BIGINT'],
+        ['committed_bytes', 'BIGINT'], ['largest_file_bytes', 'BIGINT'], ['smallest_file_bytes', 'BIGINT'],
+      ],
+      rows: contents.tables.map((t) => {
+        const files = contents.files.get(t.tableId) ?? [];
+        const compacted = files.filter((f) => isCompactedFile(f.path));
+        const bytes = (list: typeof files) => list.reduce((n, f) => n + f.byteSize, 0);
+        const sizes = files.map((f) => f.byteSize);
+        return [
+          t.schema, t.name, t.tableId, files.length, compacted.length, files.length - compacted.length, bytes(files), bytes(compacted),
+          bytes(files) - bytes(compacted), sizes.length > 0 ? Math.max(...sizes) : null, sizes.length > 0 ? Math.min(...sizes) : null,
         ];
       }),
     },

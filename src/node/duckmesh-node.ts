@@ -23,6 +23,8 @@ import { DataDirLock } from '../storage/lock.js';
 import { ParquetWriter } from '../storage/parquet-writer.js';
 import { VisibilityTracker } from '../visibility/tracker.js';
 import { CommitWorker } from '../workers/commit-worker.js';
+import { CompactionSnapshots, rebaseOverCompactions } from '../workers/compaction-rebase.js';
+import { CompactionWorker, compactionOptions } from '../workers/compaction-worker.js';
 
 /**
  * The composition root of one DuckMesh process: opens the bus and catalog, starts the commit
@@ -40,6 +42,9 @@ export class DuckMeshNode {
   private worker: CommitWorker | null = null;
   private lease: LeaderLease | null = null;
   private gc: GcWorker | null = null;
+  /** Background compaction (null: no worker role, or compaction.enabled is false). */
+  compaction: CompactionWorker | null = null;
+  private unfollowCompaction: (() => Promise<void>) | null = null;
   private follower: SnapshotFollower | null = null;
   private unfollow: (() => Promise<void>) | null = null;
   private writer: ParquetWriter | null = null;
@@ -165,8 +170,11 @@ export class DuckMeshNode {
       });
     }
     const lease = this.lease;
+    const publishing = lease ? fencedCatalog(this.catalog, () => lease.fence()) : this.catalog;
+    // A commit that lost its parent to a compaction of this process is published on top of it.
+    const compactions = new CompactionSnapshots();
     const workerCatalog = countPublishFailures(
-      lease ? fencedCatalog(this.catalog, () => lease.fence()) : this.catalog,
+      rebaseOverCompactions(publishing, compactions),
       // The commit worker logs the error itself.
       () => this.metrics.commitFailures.inc(),
     );
@@ -182,6 +190,7 @@ export class DuckMeshNode {
         maxBytes: this.config.worker.maxBytesPerCommit,
         idleRecheckMs: this.config.worker.idleRecheckMs,
         retryDelayMs: this.config.worker.retryDelayMs,
+        minCommitIntervalMs: this.config.worker.minCommitIntervalMs,
       },
       (stats) => {
         this.metrics.commitLatency.observe(stats.ms / 1000);
@@ -193,12 +202,35 @@ export class DuckMeshNode {
       },
     );
     const worker = this.worker!;
+    const compaction = this.config.compaction.enabled ? this.newCompactionWorker(publishing, compactions) : null;
+    this.compaction = compaction;
     if (lease) {
       this.unfollow = followLeadership(lease, worker, (err) => this.log.error({ err }, 'commit worker start/stop failed'));
+      if (compaction) this.unfollowCompaction = followLeadership(lease, compaction, (err) => this.log.error({ err }, 'compaction start/stop failed'));
       await lease.start();
     } else {
       worker.start();
+      compaction?.start();
     }
+  }
+
+  /** Compaction runs where the commit worker runs (the lease holder), publishing through the same fence. */
+  private newCompactionWorker(catalog: Catalog, registry: CompactionSnapshots): CompactionWorker {
+    const m = this.metrics;
+    const compaction: CompactionWorker = new CompactionWorker({
+      catalog,
+      layout: this.layout,
+      log: this.log.child({ role: 'compaction' }),
+      options: compactionOptions(this.config.compaction),
+      registry,
+      onJob: (r) => {
+        m.compactionJob(r.outcome, r.inputBytes, r.outputBytes, r.ms / 1000);
+        if (r.snapshot) this.tracker.publish(r.snapshot);
+      },
+      onJobFailed: () => m.compactionJob('failed', 0, 0, 0),
+      onPass: (r) => m.compactionPass(r.ingestedBytes, compaction.totals.bytesWritten, compaction.totals.bytesIngested, r.maxTableFiles),
+    });
+    return compaction;
   }
 
   private observeVisibleLatency(watermark: number): void {
@@ -268,6 +300,8 @@ export class DuckMeshNode {
 
   async stop(): Promise<void> {
     await this.gc?.stop();
+    if (this.unfollowCompaction) await this.unfollowCompaction();
+    else await this.compaction?.stop();
     if (this.unfollow) await this.unfollow();
     else await this.worker?.stop();
     await this.lease?.stop();

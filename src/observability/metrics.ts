@@ -48,6 +48,51 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly connections = new Gauge({ name: 'duckmesh_pg_connections', help: 'Open pg-wire connections', registers: [this.registry] });
+  readonly compactionJobs = new Counter({
+    name: 'duckmesh_compaction_jobs_total',
+    help: 'Compaction jobs by outcome (published; abandoned: no longer applied to the newest snapshot; failed)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly compactionReadBytes = new Counter({ name: 'duckmesh_compaction_read_bytes_total', help: 'Bytes of data files compaction merged (and removed from the newest snapshot)', registers: [this.registry] });
+  readonly compactionWrittenBytes = new Counter({ name: 'duckmesh_compaction_written_bytes_total', help: 'Bytes of data files compaction wrote and published', registers: [this.registry] });
+  readonly compactionIngestedBytes = new Counter({
+    name: 'duckmesh_compaction_ingested_bytes_total',
+    help: 'Bytes of data files the commit worker added (ingested data as stored), as compaction found them',
+    registers: [this.registry],
+  });
+  readonly compactionAmplification = new Gauge({
+    name: 'duckmesh_compaction_amplification',
+    help: 'Compaction write amplification: bytes written by compaction / bytes ingested (data files the commit worker wrote), since this process started compacting',
+    registers: [this.registry],
+  });
+  readonly compactionJobSeconds = new Histogram({
+    name: 'duckmesh_compaction_job_seconds',
+    help: 'One compaction job: read, merge, write, publish',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+  readonly tableFilesMax = new Gauge({
+    name: 'duckmesh_table_files_max',
+    help: 'Most data files of any one table at the last compaction pass (files one query of it opens)',
+    registers: [this.registry],
+  });
+
+  /** Records one compaction job. */
+  compactionJob(outcome: 'published' | 'abandoned' | 'failed', readBytes: number, writtenBytes: number, seconds: number): void {
+    this.compactionJobs.inc({ outcome });
+    if (outcome !== 'published') return;
+    this.compactionReadBytes.inc(readBytes);
+    this.compactionWrittenBytes.inc(writtenBytes);
+    this.compactionJobSeconds.observe(seconds);
+  }
+
+  /** Records one compaction pass: newly ingested bytes, totals so far and the busiest table's file count. */
+  compactionPass(ingestedBytes: number, totalWritten: number, totalIngested: number, maxTableFiles: number): void {
+    this.compactionIngestedBytes.inc(ingestedBytes);
+    if (totalIngested > 0) this.compactionAmplification.set(totalWritten / totalIngested);
+    this.tableFilesMax.set(maxTableFiles);
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -37,6 +37,7 @@ export interface StagedRow {
  */
 export class ParquetWriter {
   private conn: DuckDBConnection | null = null;
+  private instance: DuckDBInstance | null = null;
   private counter = 0;
 
   constructor(
@@ -59,6 +60,7 @@ export class ParquetWriter {
         allow_community_extensions: 'false',
       });
       const conn = await instance.connect();
+      this.instance = instance;
       const tenants = path.join(this.layout.root, 'tenants') + path.sep;
       const temp = path.join(this.layout.root, 'staging', this.opts.scratch ?? 'duckdb-tmp');
       mkdirSync(tenants, { recursive: true });
@@ -140,9 +142,12 @@ export class ParquetWriter {
     };
   }
 
+  /** Closes the connection and the DuckDB instance (not left to the garbage collector). */
   close(): void {
     this.conn?.closeSync();
     this.conn = null;
+    this.instance?.closeSync();
+    this.instance = null;
   }
 }
 

@@ -1,13 +1,15 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { SqliteCatalog } from '../../src/catalog/embedded/sqlite-catalog.js';
 import { PgCatalog } from '../../src/catalog/postgres/pg-catalog.js';
 import type { Catalog } from '../../src/catalog/types.js';
+import { readManifest, verifyBackup } from '../../src/ops/restore.js';
 import { checkFiles } from '../../src/storage/integrity.js';
 import { DataLayout } from '../../src/storage/layout.js';
 import { checkCatalogHistory, NodeProcess, sleep, sqlstate, tokenSeq, trackParameterStatus, withSchema } from '../helpers/cluster.js';
-import { tempDataDir } from '../helpers/server.js';
+import { ROOT, tempDataDir } from '../helpers/server.js';
 import { dropPgSchemas, freshPgSchema } from '../helpers/services.js';
 
 /**
@@ -53,6 +55,12 @@ export interface HarnessOptions {
   pgUrl?: string;
   /** JSON config file the processes load (DUCKMESH_CONFIG), e.g. short retention windows. */
   configFile?: string;
+  /**
+   * Embedded only: every round also runs `duckmesh backup` of the live data directory, itself
+   * killed with SIGKILL at a random moment (or left to finish). A finished backup must verify
+   * against its manifest; a killed one must have no manifest (restore refuses it).
+   */
+  backups?: boolean;
   log: (line: string) => void;
   /** Print one line per round. */
   verbose: boolean;
@@ -80,6 +88,9 @@ export interface HarnessReport {
   files: number;
   /** Files on disk no snapshot references (left by crashes before publication; GC's job). */
   orphans: number;
+  /** Backups run during rounds (option `backups`): finished and verified / killed part-way. */
+  backupsCompleted?: number;
+  backupsKilled?: number;
   violations: string[];
   ms: number;
 }
@@ -261,6 +272,7 @@ class Harness {
       await Promise.all(this.nodes.map((n) => n.stop()));
       await this.checkCatalog?.close().catch(() => undefined);
       if (this.o.backend === 'postgres' && this.schema) await dropPgSchemas([this.schema]).catch(() => undefined);
+      rmSync(this.dataDir + '-backups', { recursive: true, force: true });
       if (this.violations.length === 0) rmSync(this.dataDir, { recursive: true, force: true });
       else this.o.log(`[crash:${this.o.backend}] data directory kept for inspection: ${this.dataDir}`);
     }
@@ -316,6 +328,7 @@ class Harness {
     const t0 = Date.now();
     const duration = this.between(this.o.roundMs[0], this.o.roundMs[1]);
     const killAt = duration * this.between(0.15, 0.9);
+    const backup = this.o.backups && this.o.backend === 'embedded' ? this.startBackup(round, duration) : null;
     await sleep(killAt);
 
     // kill -9 one random process (Postgres: sometimes all of them).
@@ -335,6 +348,7 @@ class Harness {
     await Promise.all(victims.map((v) => this.restart(v)));
     const rest = duration - (Date.now() - t0);
     if (rest > 0) await sleep(rest);
+    if (backup) await this.checkBackup(round, await backup);
 
     // The previous round's table is complete: verify it through the cluster, after this crash.
     const prev = this.current!;
@@ -358,6 +372,56 @@ class Harness {
         `[crash:${this.o.backend}] round ${round}: killed ${victims.map((v) => v.id).join('+')} at ${Math.round(killAt)} ms; ` +
           `acked ${this.r.writesAcked}, failed ${this.r.writesFailed}, reads ${this.r.reads}, violations ${this.violations.length} (${Date.now() - t0} ms)`,
       );
+    }
+  }
+
+  /** Runs `duckmesh backup` of the live data directory, SIGKILLed at a random moment (sometimes never). */
+  private startBackup(round: number, duration: number): Promise<{ dir: string; killed: boolean; code: number | null }> {
+    const dir = path.join(this.dataDir + '-backups', `round-${round}`);
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'duckmesh'), 'backup', '--data-dir', this.dataDir, '--to', dir, '--quiet'], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    let killed = false;
+    const killAfter = this.rand() < 0.6 ? this.between(0, duration) : null;
+    const timer = killAfter === null ? null : setTimeout(() => {
+      if (child.exitCode === null) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    }, killAfter);
+    return new Promise((resolve) => {
+      child.once('exit', (code) => {
+        if (timer) clearTimeout(timer);
+        resolve({ dir, killed, code });
+      });
+    });
+  }
+
+  private async checkBackup(round: number, b: { dir: string; killed: boolean; code: number | null }): Promise<void> {
+    try {
+      if (b.code === 0) {
+        const problems = await verifyBackup(b.dir, readManifest(b.dir));
+        for (const p of problems) this.violation(`round ${round}: finished backup does not verify: ${p}`);
+        this.r.backupsCompleted = (this.r.backupsCompleted ?? 0) + 1;
+      } else if (b.killed) {
+        let manifest = false;
+        try {
+          readManifest(b.dir);
+          manifest = true;
+        } catch {
+          manifest = false;
+        }
+        if (manifest) {
+          // Killed after writing the manifest (its last step): then it must be complete.
+          const problems = await verifyBackup(b.dir, readManifest(b.dir));
+          for (const p of problems) this.violation(`round ${round}: killed backup has a manifest but does not verify: ${p}`);
+        }
+        this.r.backupsKilled = (this.r.backupsKilled ?? 0) + 1;
+      }
+      // A backup that failed on its own (code ≠ 0, not killed) is not a violation: it raced a
+      // kill -9 of the server it was reading from; the next round tries again.
+    } finally {
+      rmSync(b.dir, { recursive: true, force: true });
     }
   }
 
@@ -737,7 +801,9 @@ export function formatReport(r: HarnessReport): string {
     `(${r.backend === 'postgres' ? `${r.leaderKills} of the lease holder, ` : ''}+${r.startupKills} during start-up) in ${(r.ms / 1000).toFixed(1)} s; ` +
     `writes ${r.writesAttempted} (acked ${r.writesAcked} = ${r.rowsAcked} rows, failed ${r.writesFailed}); ` +
     `reads ${r.reads} (checked ${r.readsChecked}, failed ${r.readErrors}); client errors: ${errs || 'none'}; ${r.tablesDropped} tables dropped; ` +
-    `${r.snapshots} snapshots, ${r.files} files (+${r.orphans} unreferenced); violations: ${r.violations.length}`
+    `${r.snapshots} snapshots, ${r.files} files (+${r.orphans} unreferenced); ` +
+    (r.backupsCompleted !== undefined || r.backupsKilled !== undefined ? `backups ${r.backupsCompleted ?? 0} verified, ${r.backupsKilled ?? 0} killed; ` : '') +
+    `violations: ${r.violations.length}`
   );
 }
 
