@@ -63,9 +63,15 @@ export class IdempotencyKeys {
     if (key) return;
     let p = this.policies.get(tenant);
     if (!p || Date.now() - p.at > POLICY_TTL_MS) {
-      const v = (await this.catalog.tenantSettings(tenant))[REQUIRE_KEY_SETTING] ?? '';
-      p = { required: ['on', 'true', '1', 'yes'].includes(v.toLowerCase()), at: Date.now() };
-      this.policies.set(tenant, p);
+      try {
+        const v = (await this.catalog.tenantSettings(tenant))[REQUIRE_KEY_SETTING] ?? '';
+        p = { required: ['on', 'true', '1', 'yes'].includes(v.toLowerCase()), at: Date.now() };
+        this.policies.set(tenant, p);
+      } catch (err) {
+        // Catalog unreachable: the last known policy still decides (writes to cached tables stay
+        // possible while the catalog is away); with none known, the write cannot be checked.
+        if (!p) throw err;
+      }
     }
     if (p.required) {
       throw new DuckMeshError(IDEMPOTENCY_KEY_REQUIRED, `tenant "${tenant}" requires an idempotency key on every write`, {
