@@ -98,7 +98,8 @@ if (want('query') || want('stream') || want('concurrency')) {
     const d = await runStream(dmc, `SELECT * FROM events WHERE id < ${n}`);
     const p = pgc ? await runStream(pgc, `SELECT * FROM bench_events WHERE id < ${n}`) : null;
     rss.stream = dm.peakRssMb();
-    printTable(`stream: SELECT * of ${n.toLocaleString('en-US')} rows to node-postgres (rows/s)`, ['DuckMesh', 'Postgres', 'ratio (goal ≥ 1.0)'], [[fmt(d.rowsPerSec, 0), p ? fmt(p.rowsPerSec, 0) : '—', ratio(d.rowsPerSec, p?.rowsPerSec)]]);
+    const runs = (r) => (r ? r.runs.map((x) => fmt(x, 0)).join(' / ') : '—');
+    printTable(`stream: SELECT * of ${n.toLocaleString('en-US')} rows to node-postgres (rows/s, median of ${d.runs.length} runs)`, ['DuckMesh', 'Postgres', 'ratio (goal ≥ 1.0)', 'DuckMesh runs', 'Postgres runs'], [[fmt(d.rowsPerSec, 0), p ? fmt(p.rowsPerSec, 0) : '—', ratio(d.rowsPerSec, p?.rowsPerSec), runs(d), runs(p)]]);
   }
 
   if (want('concurrency')) {

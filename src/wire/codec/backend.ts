@@ -3,8 +3,9 @@
  *
  * All messages go into one growable Buffer. flush() hands out the bytes written since the last
  * flush as a view and keeps writing *after* them in the same memory (bump allocation), so
- * flushing neither copies nor allocates until the buffer is used up. Handed-out bytes are never
- * written again. flush() only ever returns complete messages: fixed-size messages are sized up
+ * flushing never copies; when the rest of the buffer could not hold another batch like the one
+ * just flushed, the next one starts in a fresh buffer sized for a few (see renew()). Handed-out
+ * bytes are never written again. flush() only ever returns complete messages: fixed-size messages are sized up
  * front, an open DataRow is held back, and a row abandoned by an exception (never ended) is
  * discarded by the next message written.
  *
@@ -55,6 +56,8 @@ export interface ErrorFields {
 const INITIAL_CAPACITY = 64 * 1024;
 /** After a flush, start a fresh buffer once less than this is left, rather than growing in place. */
 const MIN_TAIL = 4 * 1024;
+/** Fresh buffers sized for the next batches stay at most this large (a bigger batch grows it). */
+const MAX_BATCH_CAPACITY = 8 * 1024 * 1024;
 /** Above this many UTF-16 units, measure exactly instead of reserving 3 bytes per unit. */
 const EXACT_MEASURE_THRESHOLD = 64 * 1024;
 const MAX_INT16 = 0x7fff;
@@ -131,12 +134,30 @@ export class BackendWriter {
     if (end === this.base) return EMPTY;
     const out = this.buf.subarray(this.base, end);
     this.base = end;
-    if (this.rowStart < 0 && this.buf.length - this.pos < MIN_TAIL) {
-      this.buf = Buffer.allocUnsafe(this.initialCapacity);
+    if (this.rowStart < 0) this.renew(out.length);
+    return out;
+  }
+
+  /**
+   * Chooses the memory for what follows a flush of `flushed` bytes (nothing is pending). Result
+   * streaming flushes in batches of similar size (a chunk of rows), so when the rest of the
+   * buffer would not hold another such batch, a fresh buffer that holds a few is started now:
+   * growing mid-batch would copy the batch written so far. A small flush after a large buffer
+   * (the end of a result) goes back to the initial size, so idle connections stay small.
+   */
+  private renew(flushed: number): void {
+    const tail = this.buf.length - this.pos;
+    let cap = 0;
+    if (tail < MIN_TAIL || tail < flushed + (flushed >>> 2)) {
+      cap = Math.max(this.initialCapacity, Math.min(4 * flushed, MAX_BATCH_CAPACITY));
+    } else if (this.buf.length > 4 * this.initialCapacity && flushed < this.initialCapacity >>> 2) {
+      cap = this.initialCapacity;
+    }
+    if (cap > 0) {
+      this.buf = Buffer.allocUnsafe(cap);
       this.pos = 0;
       this.base = 0;
     }
-    return out;
   }
 
   // ---------------------------------------------------------------- buffer management
@@ -566,6 +587,37 @@ export class BackendWriter {
       latin1Write.call(b, s, p + 4, n);
     }
     this.pos = p + 4 + n;
+    this.rowFields++;
+  }
+
+  /**
+   * Hot-path hook for encoders that write a field's bytes themselves (see vector-encoders.ts),
+   * inside a DataRow: makes room for a value of at most `maxBytes` and returns the offset where
+   * the value starts in `buffer`. Write the bytes there, then call commitField() with the end
+   * offset. Nothing else may be written in between.
+   */
+  reserveField(maxBytes: number): number {
+    if (this.pos + 4 + maxBytes > this.buf.length) this.grow(4 + maxBytes);
+    return this.pos + 4;
+  }
+
+  /** The output buffer, valid until the next reserveField() or other write (they may replace it). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  /** Completes a field opened by reserveField(): back-patches its length (`end` − value start). */
+  commitField(end: number): void {
+    const b = this.buf;
+    // Writes past the buffer are dropped silently by typed arrays: never send such a field.
+    if (end > b.length) throw new RangeError('DataRow field overran its reserved size');
+    const p = this.pos;
+    const n = end - p - 4;
+    b[p] = n >>> 24;
+    b[p + 1] = n >>> 16;
+    b[p + 2] = n >>> 8;
+    b[p + 3] = n;
+    this.pos = end;
     this.rowFields++;
   }
 
