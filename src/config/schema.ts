@@ -108,7 +108,7 @@ export const COMPACTION_DEFAULTS = {
   mergeFactor: 8,
   intervalMs: 60_000,
   maxBytesPerRun: 1024 * 1024 * 1024,
-  memoryLimit: '512MB',
+  memoryLimit: '64MB',
 };
 
 /** Background compaction (src/storage/compaction-policy.ts, docs/operations.md "Compaction"). */
@@ -198,14 +198,14 @@ export const configSchema = z
     engine: z
       .object({
         threadsPerTenant: z.coerce.number().int().positive().default(2),
-        memoryLimitPerTenant: z.string().default('1GB'),
+        memoryLimitPerTenant: z.string().default('256MB'),
         maxTempDirectorySize: z.string().default('10GB'),
         /** Rows of cached query results kept per tenant (deterministic SELECTs, per snapshot); 0 = off. */
         resultCacheRows: z.coerce.number().int().min(0).default(200_000),
         /** Results with more rows than this are not cached. */
         resultCacheMaxRowsPerResult: z.coerce.number().int().min(0).default(10_000),
       })
-      .default({ threadsPerTenant: 2, memoryLimitPerTenant: '1GB', maxTempDirectorySize: '10GB', resultCacheRows: 200_000, resultCacheMaxRowsPerResult: 10_000 }),
+      .default({ threadsPerTenant: 2, memoryLimitPerTenant: '256MB', maxTempDirectorySize: '10GB', resultCacheRows: 200_000, resultCacheMaxRowsPerResult: 10_000 }),
     http: z
       .object({
         maxBodyBytes: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),

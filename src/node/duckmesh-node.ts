@@ -178,7 +178,7 @@ export class DuckMeshNode {
       // The commit worker logs the error itself.
       () => this.metrics.commitFailures.inc(),
     );
-    this.writer = new ParquetWriter(this.layout, { threads: 1, memoryLimit: '512MB' });
+    this.writer = new ParquetWriter(this.layout, { threads: 1, memoryLimit: '256MB' });
     this.worker = new CommitWorker(
       this.bus,
       workerCatalog,

@@ -269,6 +269,12 @@ export class CompactionWorker {
       } else report.abandoned++;
     }
     report.ms = Math.round(performance.now() - started);
+    // Passes are minutes apart on a quiet table: give the merge engine's memory back in between
+    // (a new instance costs milliseconds; its buffer pool would otherwise stay resident).
+    if (!report.remaining) {
+      this.writer?.close();
+      this.writer = null;
+    }
     if (report.jobsPlanned > 0) this.deps.log.info(report, 'compaction: pass complete');
     this.deps.onPass?.(report);
     return report;

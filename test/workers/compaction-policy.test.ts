@@ -156,7 +156,7 @@ describe('compaction rewrite SQL', () => {
 describe('compaction configuration', () => {
   it('defaults: on, 128 MiB target, 8 per tier, ceiling 64; the ceiling must leave room for the tiers', () => {
     const c = loadConfig({ flags: {} }).compaction;
-    expect(c).toEqual({ enabled: true, targetFileBytes: 128 * 1024 * 1024, maxFilesPerTable: 64, mergeFactor: 8, intervalMs: 60_000, maxBytesPerRun: 1024 ** 3, memoryLimit: '512MB' });
+    expect(c).toEqual({ enabled: true, targetFileBytes: 128 * 1024 * 1024, maxFilesPerTable: 64, mergeFactor: 8, intervalMs: 60_000, maxBytesPerRun: 1024 ** 3, memoryLimit: '64MB' });
     const set = loadConfig({ flags: { 'compaction.enabled': 'off', 'compaction.mergeFactor': '4', 'compaction.maxFilesPerTable': '10', 'compaction.timeColumn': 'ts' } }).compaction;
     expect(set).toMatchObject({ enabled: false, mergeFactor: 4, maxFilesPerTable: 10, timeColumn: 'ts' });
     expect(() => loadConfig({ flags: { 'compaction.mergeFactor': 8, 'compaction.maxFilesPerTable': 16 } })).toThrow(/compaction\.maxFilesPerTable: must be at least 2 × mergeFactor \+ 2 \(18\)/);
