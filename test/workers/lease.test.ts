@@ -102,9 +102,10 @@ function leaseSuite(backend: Backend): void {
 
     flaky.mode = 'fail';
     const lostAt = Date.now();
-    await until(() => !a.isLeader, 1000);
-    // It gives up no later than the grant's ttl after its last successful renewal.
-    expect(Date.now() - lostAt).toBeLessThanOrEqual(800);
+    await until(() => !a.isLeader, 2500);
+    // It gives up within the grant's ttl (500 ms) after its last successful renewal; the bound
+    // leaves room for a loaded CI machine's timer delays (safety itself rests on fencing, below).
+    expect(Date.now() - lostAt).toBeLessThanOrEqual(1500);
     await until(() => b.isLeader, 2000);
     expect(b.epoch!).toBeGreaterThan(oldFence.epoch);
     expect(aEvents.at(-1)).toEqual({ isLeader: false, epoch: null });
