@@ -21,6 +21,9 @@ export interface CommitWorkerOptions {
   minCommitIntervalMs?: number;
 }
 
+/** Longest stretch of applying before the worker lets other event-loop work run. */
+const YIELD_EVERY_MS = 4;
+
 export interface CommitStats {
   snapshot: SnapshotInfo;
   entries: number;
@@ -116,7 +119,17 @@ export class CommitWorker {
     const applier = new BatchApplier(this.catalog, this.writer, this.layout, this.log, parent?.snapshotId ?? null);
     let written: NewFile[] = [];
     try {
-      for (const e of entries) await applier.apply(e);
+      let slice = performance.now();
+      for (const e of entries) {
+        await applier.apply(e);
+        // Applying is mostly synchronous work on the event loop (decoding, appending): hand the
+        // loop back every few milliseconds so that sessions' writes are parsed and acknowledged
+        // meanwhile instead of waiting for the whole batch.
+        if (performance.now() - slice > YIELD_EVERY_MS) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+        }
+      }
       written = await applier.finish();
       const last = entries[entries.length - 1]!.seq;
       const busHead = await this.bus.head().catch(() => undefined);
