@@ -52,6 +52,7 @@ const POLICY_TTL_MS = 2000;
 export class IdempotencyKeys {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly policies = new Map<string, { required: boolean; at: number }>();
+  private readonly refreshing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -62,22 +63,34 @@ export class IdempotencyKeys {
   async checkPolicy(tenant: string, key: string | undefined): Promise<void> {
     if (key) return;
     let p = this.policies.get(tenant);
-    if (!p || Date.now() - p.at > POLICY_TTL_MS) {
-      try {
-        const v = (await this.catalog.tenantSettings(tenant))[REQUIRE_KEY_SETTING] ?? '';
-        p = { required: ['on', 'true', '1', 'yes'].includes(v.toLowerCase()), at: Date.now() };
-        this.policies.set(tenant, p);
-      } catch (err) {
-        // Catalog unreachable: the last known policy still decides (writes to cached tables stay
-        // possible while the catalog is away); with none known, the write cannot be checked.
-        if (!p) throw err;
-      }
+    if (!p) {
+      p = await this.fetchPolicy(tenant);
+    } else if (Date.now() - p.at > POLICY_TTL_MS && !this.refreshing.has(tenant)) {
+      // Stale-while-revalidate: a write never waits on the catalog for a policy it already knows
+      // (a slow or partitioned catalog must not stall writes the bus can take); the refreshed
+      // policy applies from the next write on.
+      const refresh = this.fetchPolicy(tenant)
+        .catch(() => undefined)
+        .finally(() => this.refreshing.delete(tenant));
+      this.refreshing.set(tenant, refresh);
     }
     if (p.required) {
       throw new DuckMeshError(IDEMPOTENCY_KEY_REQUIRED, `tenant "${tenant}" requires an idempotency key on every write`, {
         hint: "SET duckmesh.idempotency_key = '<unique key>' before the write (HTTP: an Idempotency-Key header).",
       });
     }
+  }
+
+  private async fetchPolicy(tenant: string): Promise<{ required: boolean; at: number }> {
+    const v = (await this.catalog.tenantSettings(tenant))[REQUIRE_KEY_SETTING] ?? '';
+    const p = { required: ['on', 'true', '1', 'yes'].includes(v.toLowerCase()), at: Date.now() };
+    this.policies.set(tenant, p);
+    return p;
+  }
+
+  /** Forgets the cached policy (this process changed it): the next write reads it afresh. */
+  forgetPolicy(tenant: string): void {
+    this.policies.delete(tenant);
   }
 
   /**

@@ -514,6 +514,7 @@ export class Session {
       throw new DuckMeshError(SqlState.featureNotSupported, 'this form of ALTER DATABASE is not supported');
     }
     await this.ctx.catalog.setTenantSetting(this.tenant, REQUIRE_KEY_SETTING, value);
+    this.ctx.ingest.keys.forgetPolicy(this.tenant);
     return { kind: 'command', tag: 'ALTER DATABASE' };
   }
 
