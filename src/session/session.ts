@@ -13,6 +13,7 @@ import { classifyWithDuckDb } from '../sql/duckdb-fallback.js';
 import { assertSafeQuery } from '../sql/guard.js';
 import { classifyStatement } from '../sql/classify.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
+import { parseFastInsert } from '../sql/fast-insert.js';
 import type { AstNode, SelectStatement, Statement, TransactionStatement } from '../sql/statements.js';
 import { REQUIRE_KEY_SETTING } from '../ingest/idempotency.js';
 import { decodeToken, encodeToken } from '../visibility/token.js';
@@ -112,6 +113,14 @@ export class Session {
     return this.connPromise;
   }
 
+  /**
+   * The ingest hot statement (`INSERT … VALUES` of plain literals), classified without the full
+   * parser (sql/fast-insert.ts); null for everything else.
+   */
+  fastInsert(sql: string): Statement | null {
+    return parseFastInsert(sql);
+  }
+
   /** Parses a simple-query string into statements (DuckDB-dialect SELECTs come back unclassified). */
   parse(sql: string): { parsed: ParsedStatement | null; text: string }[] {
     try {
@@ -125,12 +134,13 @@ export class Session {
   }
 
   /** Executes one statement of a simple query. `parsed` null = DuckDB-dialect fallback. */
-  async execute(parsed: ParsedStatement | null, text: string, params: (string | null)[] = []): Promise<ExecResult> {
+  async execute(parsed: ParsedStatement | null, text: string, params: (string | null)[] = [], classified?: Statement): Promise<ExecResult> {
     const started = performance.now();
     let kind = 'other';
     try {
       let stmt: Statement;
-      if (parsed) stmt = classifyStatement(parsed);
+      if (classified) stmt = classified;
+      else if (parsed) stmt = classifyStatement(parsed);
       else {
         const conn = await this.bindForRead();
         stmt = await classifyWithDuckDb(text, conn.conn);
@@ -628,6 +638,11 @@ export class Session {
 
   /** Prepares a statement for the extended protocol: classification, parameter and result types. */
   async prepare(sql: string, declaredOids: number[]): Promise<PreparedQuery> {
+    const fast = parseFastInsert(sql);
+    if (fast) {
+      const paramOids = await this.writes.inferWriteParamOids(fast, declaredOids);
+      return { sql, stmt: fast, declaredOids, paramOids, fields: null, duck: null };
+    }
     const parts = this.parse(sql);
     if (parts.length > 1) {
       throw new DuckMeshError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');

@@ -276,11 +276,16 @@ export class PgConnection {
   private async simpleQuery(sql: string): Promise<void> {
     const session = this.session!;
     try {
-      const parts = session.parse(sql);
-      if (parts.length === 0) this.out.emptyQueryResponse();
-      for (const part of parts) {
-        const result = await session.execute(part.parsed, part.text);
-        await this.sendResult(result, [], true);
+      const fast = session.fastInsert(sql);
+      if (fast) {
+        await this.sendResult(await session.execute(null, sql, [], fast), [], true);
+      } else {
+        const parts = session.parse(sql);
+        if (parts.length === 0) this.out.emptyQueryResponse();
+        for (const part of parts) {
+          const result = await session.execute(part.parsed, part.text);
+          await this.sendResult(result, [], true);
+        }
       }
     } catch (err) {
       this.sendError(err);
