@@ -9,7 +9,7 @@
  * recorded with the index are used as plain ascending keys.
  */
 import type { SnapshotContents, TableDef } from '../catalog/types.js';
-import { resolveObjects } from '../engine/catalog-objects.js';
+import { resolveObjects, type IndexBody } from '../engine/catalog-objects.js';
 import { deparseNode } from '../sql/ast.js';
 import { parseSql } from '../sql/parser.js';
 import { kindOf, names, type AstNode } from './rewrite/ast.js';
@@ -52,15 +52,8 @@ export interface SecondaryIndex {
   predicate: string | null;
 }
 
-interface RecordedIndex {
-  schema: string;
-  name: string;
-  tableId: number;
-  keys: string[];
-  unique: boolean;
-  method: string;
-  definition: string;
-}
+/** An index as DDL records it (engine/catalog-objects.ts). */
+type RecordedIndex = IndexBody;
 
 function parsedIndexStmt(definition: string): AstNode | undefined {
   try {

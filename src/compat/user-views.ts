@@ -17,9 +17,8 @@
  * column's type back, so it shows as `character varying(n)` as in Postgres.
  */
 import type { CatalogObject, SnapshotContents, TableDef } from '../catalog/types.js';
-import { resolveObjects, type ViewBody } from '../engine/catalog-objects.js';
+import { isBindableView, resolveObjects, type ViewBody } from '../engine/catalog-objects.js';
 import { deparseNode } from '../sql/ast.js';
-import { assertSafeQuery } from '../sql/guard.js';
 import { parseSql } from '../sql/parser.js';
 import type { AstNode } from '../sql/statements.js';
 import { viewOid, viewRowTypeOid } from './object-ids.js';
@@ -61,20 +60,6 @@ function isViewColumnComment(o: CatalogObject): boolean {
     typeof b.name === 'string' && typeof b.column === 'string' && typeof b.text === 'string';
 }
 
-/**
- * The snapshot binds a view only if its stored SQL still passes the sandbox guard
- * (engine/snapshot-binding.ts); the catalog shows the same set.
- */
-function isBoundView(v: ViewBody): boolean {
-  try {
-    const parsed = parseSql(v.sql);
-    if (parsed.length !== 1) return false;
-    assertSafeQuery(parsed[0]!.ast);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The snapshot's views (in dependency order) with their OIDs. `taken` holds OIDs already in use;
@@ -82,7 +67,7 @@ function isBoundView(v: ViewBody): boolean {
  */
 export function userViews(contents: Pick<SnapshotContents, 'objects' | 'tables'>, taken: Set<number>): CatalogView[] {
   const objects = contents.objects ?? [];
-  const resolved = resolveObjects(objects, contents.tables, isBoundView);
+  const resolved = resolveObjects(objects, contents.tables, isBindableView);
   const comments = new Map<string, string>();
   for (const c of resolved.comments) if (c.objectType === 'view') comments.set(`${c.schema}.${c.name}`, c.text);
   const columnComments = new Map<string, Map<string, string>>();

@@ -3,6 +3,8 @@
  * stores them (event bodies, see Catalog.recordObjects) and as one snapshot sees them.
  */
 import { columnId } from '../catalog/metadata.js';
+import { assertSafeQuery } from '../sql/guard.js';
+import { parseSql } from '../sql/parser.js';
 import type { Catalog, CatalogObject, ObjectEvent, SnapshotContents, TableDef } from '../catalog/types.js';
 
 export interface ViewBody {
@@ -24,6 +26,22 @@ export type CommentTarget =
   | { target: 'viewColumn'; schema: string; name: string; column: string };
 
 export type CommentBody = CommentTarget & { text: string };
+
+/**
+ * Whether a stored view may be bound in a snapshot: its SQL still parses as one statement and
+ * passes the sandbox guard (checked at CREATE VIEW; re-checked so that a tampered or outdated
+ * definition stays out). The catalog shim lists exactly these views.
+ */
+export function isBindableView(v: Pick<ViewBody, 'sql'>): boolean {
+  try {
+    const parsed = parseSql(v.sql);
+    if (parsed.length !== 1) return false;
+    assertSafeQuery(parsed[0]!.ast);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface IndexBody {
   schema: string;

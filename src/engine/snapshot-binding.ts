@@ -1,9 +1,7 @@
 import { quoteIdent } from '../common/sql-text.js';
 import type { SnapshotContents } from '../catalog/types.js';
-import { assertSafeQuery } from '../sql/guard.js';
-import { parseSql } from '../sql/parser.js';
 import type { DataLayout } from '../storage/layout.js';
-import { resolveObjects, type ViewBody } from './catalog-objects.js';
+import { isBindableView, resolveObjects, type ViewBody } from './catalog-objects.js';
 import { DUCKMESH_SCHEMA, duckmeshSchemaSql } from './duckmesh-schema.js';
 import { tableScanSql as scanOverFiles } from './table-state.js';
 
@@ -23,7 +21,7 @@ export function snapshotCatalogName(snapshotId: number): string {
  */
 export function snapshotCatalogSql(contents: SnapshotContents, layout: DataLayout): string[] {
   const cat = quoteIdent(snapshotCatalogName(contents.snapshot.snapshotId));
-  const objects = resolveObjects(contents.objects ?? [], contents.tables, isSafeView);
+  const objects = resolveObjects(contents.objects ?? [], contents.tables, isBindableView);
   const views = objects.views;
   const schemas = new Set<string>(['public']);
   for (const t of contents.tables) schemas.add(t.schema);
@@ -47,14 +45,3 @@ export function snapshotCatalogSql(contents: SnapshotContents, layout: DataLayou
   return out;
 }
 
-/** The guard ran at CREATE VIEW; running it again keeps a tampered or outdated definition out. */
-function isSafeView(v: ViewBody): boolean {
-  try {
-    const parsed = parseSql(v.sql);
-    if (parsed.length !== 1) return false;
-    assertSafeQuery(parsed[0]!.ast);
-    return true;
-  } catch {
-    return false;
-  }
-}

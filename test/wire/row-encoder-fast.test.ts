@@ -17,7 +17,7 @@ import {
   writeDateDays, writeDecimal, writeFloat8, writeInt, writeTimeMicros, writeTimestampMicros, POW10,
 } from '../../src/types/text-write.js';
 import { writeNumericBinary } from '../../src/types/binary-write.js';
-import { dataRowFields, rawFrames } from './helpers.js';
+import { dataRowFields, prng, rawFrames } from './helpers.js';
 
 let instance: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -400,17 +400,7 @@ describe('fallback to getItem()', () => {
 });
 
 describe('buffer writers match the string formatters', () => {
-  /** Deterministic PRNG (mulberry32). */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = prng;
   const buf = Buffer.alloc(128);
   const text = (end: number): string => buf.toString('latin1', 0, end);
 
