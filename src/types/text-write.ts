@@ -266,18 +266,22 @@ function writeYear(b: Uint8Array, p: number, y: number): number {
   return writeUIntPadded(b, p, y, 4);
 }
 
+/** "YYYY-MM-DD" (year without sign) for days since 1970-01-01; leaves the civil date in cy/cm/cd. */
+function writeCivilDate(b: Uint8Array, p: number, days: number): number {
+  setCivil(days);
+  p = writeYear(b, p, cy > 0 ? cy : 1 - cy);
+  b[p++] = 45;
+  p = write2(b, p, cm);
+  b[p++] = 45;
+  return write2(b, p, cd);
+}
+
 /** "YYYY-MM-DD" (+ " BC") for days since 1970-01-01, or ±infinity (formatDateDays). */
 export function writeDateDays(b: Uint8Array, p: number, days: number): number {
   if (days === DUCK_DATE_POS_INF) return writeAscii(b, p, 'infinity');
   if (days === DUCK_DATE_NEG_INF) return writeAscii(b, p, '-infinity');
-  setCivil(days);
-  const y = cy;
-  p = writeYear(b, p, y > 0 ? y : 1 - y);
-  b[p++] = 45;
-  p = write2(b, p, cm);
-  b[p++] = 45;
-  p = write2(b, p, cd);
-  return y > 0 ? p : writeAscii(b, p, ' BC');
+  p = writeCivilDate(b, p, days);
+  return cy > 0 ? p : writeAscii(b, p, ' BC');
 }
 
 /**
@@ -294,13 +298,8 @@ export function writeTimestampMicros(b: Uint8Array, p: number, us: number, tz: b
     days += 1;
     rem -= MICROS_PER_DAY;
   }
-  setCivil(days);
+  p = writeCivilDate(b, p, days);
   const y = cy;
-  p = writeYear(b, p, y > 0 ? y : 1 - y);
-  b[p++] = 45;
-  p = write2(b, p, cm);
-  b[p++] = 45;
-  p = write2(b, p, cd);
   b[p++] = 32;
   p = writeTimeMicros(b, p, rem);
   if (tz) {
